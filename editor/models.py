@@ -1,3 +1,152 @@
+"""The stored design.  Rows only: meaning lives in ``editor.netpol``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
-# Create your models here.
+from editor.netpol import validate
+
+
+def _run(check, *args) -> None:
+    try:
+        check(*args)
+    except validate.Invalid as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def validate_namespace_name(value):
+    _run(validate.check_dns_label, value, "namespace name")
+
+
+def validate_workload_name(value):
+    _run(validate.check_dns_label, value, "workload name")
+
+
+def validate_external_name(value):
+    _run(validate.check_dns_label, value, "external name")
+
+
+def validate_labels(value):
+    _run(validate.check_labels, value)
+
+
+def validate_cidr(value):
+    _run(validate.check_cidr, value)
+
+
+class Design(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="designs")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    isolate_ingress = models.BooleanField(
+        default=True, help_text="Isolate every workload for ingress (least privilege)."
+    )
+    isolate_egress = models.BooleanField(default=True, help_text="Isolate every workload for egress (least privilege).")
+    dns = models.BooleanField(
+        default=True,
+        help_text="Give every egress-isolated workload egress to UDP and TCP 53 in kube-system, as its first rule.",
+    )
+    revision = models.PositiveIntegerField(default=1, help_text="Grows by one with every change to the design.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Namespace(models.Model):
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="namespaces")
+    name = models.CharField(max_length=63, validators=[validate_namespace_name])
+    labels = models.JSONField(default=dict, blank=True, validators=[validate_labels])
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["design", "name"], name="unique_namespace_per_design")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Workload(models.Model):
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="workloads")
+    namespace = models.ForeignKey(Namespace, on_delete=models.CASCADE, related_name="workloads")
+    name = models.CharField(max_length=63, validators=[validate_workload_name])
+    labels = models.JSONField(default=dict, blank=True, validators=[validate_labels])
+    ports = models.JSONField(default=list, blank=True, help_text="Named container ports: [{name, port, protocol}].")
+    x = models.FloatField(null=True, blank=True)
+    y = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["namespace__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["namespace", "name"], name="unique_workload_per_namespace")]
+
+    def __str__(self) -> str:
+        return self.ref
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace.name}/{self.name}"
+
+
+class External(models.Model):
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="externals")
+    name = models.CharField(max_length=63, validators=[validate_external_name])
+    cidr = models.CharField(max_length=64, validators=[validate_cidr])
+    except_cidrs = models.JSONField(default=list, blank=True)
+    x = models.FloatField(null=True, blank=True)
+    y = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["design", "name"], name="unique_external_per_design")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        try:
+            validate.check_except(validate.check_cidr(self.cidr), self.except_cidrs)
+        except validate.Invalid as exc:
+            raise ValidationError({"except_cidrs": str(exc)}) from None
+
+
+class Flow(models.Model):
+    """A drawn connection.  Each end is exactly one of a workload, a namespace or an external."""
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="flows")
+    source_workload = models.ForeignKey(Workload, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    source_namespace = models.ForeignKey(Namespace, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    source_external = models.ForeignKey(External, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    destination_workload = models.ForeignKey(
+        Workload, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    destination_namespace = models.ForeignKey(
+        Namespace, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    destination_external = models.ForeignKey(
+        External, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    ports = models.JSONField(default=list, blank=True, help_text="[{protocol, port, end_port}]; empty: all ports.")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_ref('source')} -> {self.endpoint_ref('destination')}"
+
+    def endpoint(self, side: str) -> tuple[str, object]:
+        """(kind, row) of one end: kind is workload, namespace or external."""
+        for kind in ("workload", "namespace", "external"):
+            row = getattr(self, f"{side}_{kind}")
+            if row is not None:
+                return kind, row
+        raise ValueError(f"Flow {self.pk} has no {side}.")
+
+    def endpoint_ref(self, side: str) -> str:
+        kind, row = self.endpoint(side)
+        return row.ref if kind == "workload" else row.name  # type: ignore[attr-defined]

@@ -1,3 +1,36 @@
-from django.shortcuts import render
+"""Pages.  Views parse, call one service or selector, and render."""
 
-# Create your views here.
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from editor import selectors
+from editor.api.views import yaml_filename
+
+
+@require_GET
+@login_required
+def design_list(request):
+    return render(request, "editor/design_list.html", {"designs": selectors.designs_for(request.user)})
+
+
+@require_GET
+@login_required
+def design_detail(request, pk: int):
+    design = get_object_or_404(selectors.designs_for(request.user), pk=pk)
+    data = selectors.design_load(design)
+    compiled = selectors.design_compile(data)
+    return render(request, "editor/design_detail.html", {"design": design, "data": data, "compiled": compiled})
+
+
+@require_GET
+@login_required
+def design_download(request, pk: int):
+    design = get_object_or_404(selectors.designs_for(request.user), pk=pk)
+    compiled = selectors.design_compile(selectors.design_load(design))
+    response = HttpResponse(compiled.yaml, content_type="application/yaml")
+    response["Content-Disposition"] = f'attachment; filename="{yaml_filename(design)}"'
+    return response

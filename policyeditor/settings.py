@@ -127,3 +127,6 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# ``?format=yaml`` on the manifests endpoint is ours, not DRF's content negotiation.
+REST_FRAMEWORK["URL_FORMAT_OVERRIDE"] = None

@@ -1,0 +1,94 @@
+"""Reads.  A selector owns the query shape and hands value objects to the domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from editor import models
+from editor.netpol import model as nm
+from editor.netpol.compile import compile_design
+from editor.netpol.lint import Finding, lint
+from editor.netpol.render import manifests, to_yaml
+
+
+def designs_for(user) -> QuerySet[models.Design]:
+    """The designs a user may see (their own)."""
+    return models.Design.objects.filter(owner=user)
+
+
+def port_from_row(item: dict) -> nm.Port:
+    return nm.Port(item.get("protocol", "TCP"), item.get("port"), item.get("end_port"))
+
+
+def _workload(row: models.Workload, namespace_name: str) -> nm.Workload:
+    return nm.Workload(
+        namespace=namespace_name,
+        name=row.name,
+        labels=tuple(sorted(row.labels.items())),
+        ports=tuple(nm.ContainerPort(p["name"], p["port"], p.get("protocol", "TCP")) for p in row.ports),
+    )
+
+
+def flow_value(flow: models.Flow, refs: dict[tuple[str, int], str]) -> nm.Flow:
+    def endpoint(side: str) -> nm.Endpoint:
+        for kind in ("workload", "namespace", "external"):
+            pk = getattr(flow, f"{side}_{kind}_id")
+            if pk is not None:
+                return nm.Endpoint(kind, refs[(kind, pk)])  # type: ignore[arg-type]
+        raise ValueError(f"Flow {flow.pk} has no {side}.")
+
+    return nm.Flow(endpoint("source"), endpoint("destination"), tuple(port_from_row(p) for p in flow.ports))
+
+
+@dataclass(frozen=True)
+class DesignData:
+    """A design's rows and its domain graph, loaded in a fixed number of queries."""
+
+    design: models.Design
+    namespaces: list[models.Namespace]
+    workloads: list[models.Workload]
+    externals: list[models.External]
+    flows: list[models.Flow]
+    graph: nm.Graph
+    refs: dict[tuple[str, int], str]
+
+
+def design_load(design: models.Design) -> DesignData:
+    namespaces = list(design.namespaces.all())
+    ns_names = {ns.pk: ns.name for ns in namespaces}
+    workloads = list(design.workloads.all())
+    externals = list(design.externals.all())
+    flows = list(design.flows.all())
+    ns_rows = {ns.pk: ns for ns in namespaces}
+    for w in workloads:  # share the loaded namespace rows instead of a query per workload
+        w.namespace = ns_rows[w.namespace_id]
+    refs: dict[tuple[str, int], str] = {}
+    refs.update({("namespace", ns.pk): ns.name for ns in namespaces})
+    refs.update({("workload", w.pk): f"{ns_names[w.namespace_id]}/{w.name}" for w in workloads})
+    refs.update({("external", e.pk): e.name for e in externals})
+    graph = nm.Graph(
+        namespaces=tuple(nm.Namespace(ns.name, tuple(sorted(ns.labels.items()))) for ns in namespaces),
+        workloads=tuple(_workload(w, ns_names[w.namespace_id]) for w in workloads),
+        externals=tuple(nm.External(e.name, e.cidr, tuple(e.except_cidrs)) for e in externals),
+        flows=tuple(flow_value(f, refs) for f in flows),
+        settings=nm.Settings(design.isolate_ingress, design.isolate_egress, design.dns),
+    )
+    return DesignData(design, namespaces, workloads, externals, flows, graph, refs)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    policies: list[nm.Policy]
+    manifests: list[dict]
+    findings: list[Finding]
+
+    @property
+    def yaml(self) -> str:
+        return to_yaml(self.manifests)
+
+
+def design_compile(data: DesignData) -> Compiled:
+    policies = compile_design(data.graph)
+    return Compiled(policies, manifests(policies), lint(data.graph, policies))

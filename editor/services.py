@@ -1,0 +1,465 @@
+"""Writes.  Every change to a design goes through a function here.
+
+A service is ``<entity>_<verb>`` with keyword-only arguments, runs in one
+transaction, validates with Kubernetes' rules (``editor.netpol.validate``),
+bumps the design's revision and returns the model.  Invalid input raises
+Django's ``ValidationError`` keyed by field, with a message that says how to fix it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from editor import models
+from editor.netpol import validate
+
+UNSET: Any = object()
+
+ERR_NAMESPACE_EXISTS = "A namespace named '{name}' already exists in this design: pick another name."
+ERR_WORKLOAD_EXISTS = "A workload named '{ref}' already exists in this design: pick another name or namespace."
+ERR_EXTERNAL_EXISTS = "An external named '{name}' already exists in this design: pick another name."
+ERR_ENDPOINT_SHAPE = (
+    'An endpoint is exactly one of {{"workload": "<namespace>/<name>"}}, {{"namespace": "<name>"}} '
+    'or {{"external": "<name>"}}; got {got}.'
+)
+ERR_UNKNOWN_WORKLOAD = "There is no workload '{ref}' in this design: add it first, or use one of: {known}."
+ERR_UNKNOWN_NAMESPACE = "There is no namespace '{ref}' in this design: add it first, or use one of: {known}."
+ERR_UNKNOWN_EXTERNAL = "There is no external '{ref}' in this design: add it first, or use one of: {known}."
+ERR_WORKLOAD_REF = "'{ref}' is not a workload reference: write it as <namespace>/<name>, e.g. 'prod/api'."
+ERR_FLOW_TO_ITSELF = "A flow from {ref} to itself is not allowed: pick a different destination."
+ERR_FLOW_EXTERNALS = (
+    "A flow between two externals ({source} -> {destination}) has no pod to apply a policy to: "
+    "one end must be a workload or a namespace."
+)
+ERR_FLOW_DUPLICATE = "A flow from {source} to {destination} already exists: edit its ports instead of drawing it again."
+ERR_NAMED_PORT_EXTERNAL = (
+    "The named port '{port}' cannot be used towards external '{ref}': port names resolve on the destination "
+    "pod, and an external has none. Use the port number instead."
+)
+ERR_PORT_SHAPE = 'Each port is an object like {{"protocol": "TCP", "port": 5432}}; got {got}.'
+ERR_PORTS_LIST = 'ports must be a list, e.g. [{"protocol": "TCP", "port": 5432}]; leave it empty for all ports.'
+ERR_CONTAINER_PORT_SHAPE = (
+    'Each workload port is an object like {{"name": "http", "port": 8080, "protocol": "TCP"}}; got {got}.'
+)
+ERR_CONTAINER_PORT_DUPLICATE = (
+    "The port name '{name}' is declared twice: each named port of a workload needs its own name."
+)
+
+
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def _check(field: str, check, *args):
+    try:
+        return check(*args)
+    except validate.Invalid as exc:
+        raise _invalid(field, str(exc)) from None
+
+
+def _touch(design: models.Design) -> None:
+    """Every change bumps the design's revision (caches and ETags key off it)."""
+    models.Design.objects.filter(pk=design.pk).update(revision=F("revision") + 1, updated=timezone.now())
+    design.refresh_from_db(fields=["revision", "updated"])
+
+
+# ---------------------------------------------------------------- designs
+
+
+@transaction.atomic
+def design_create(
+    *,
+    owner,
+    name: str,
+    description: str = "",
+    isolate_ingress: bool = True,
+    isolate_egress: bool = True,
+    dns: bool = True,
+) -> models.Design:
+    design = models.Design(
+        owner=owner,
+        name=_design_name(name),
+        description=description or "",
+        isolate_ingress=isolate_ingress,
+        isolate_egress=isolate_egress,
+        dns=dns,
+    )
+    design.full_clean()
+    design.save()
+    return design
+
+
+def _design_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise _invalid("name", "A design needs a name, e.g. 'shop'.")
+    if len(name) > 200:
+        raise _invalid("name", f"The design name is {len(name)} characters long: shorten it to at most 200.")
+    return name.strip()
+
+
+@transaction.atomic
+def design_update(
+    *,
+    design: models.Design,
+    name: str = UNSET,
+    description: str = UNSET,
+    isolate_ingress: bool = UNSET,
+    isolate_egress: bool = UNSET,
+    dns: bool = UNSET,
+) -> models.Design:
+    if name is not UNSET:
+        design.name = _design_name(name)
+    for field, value in (
+        ("description", description),
+        ("isolate_ingress", isolate_ingress),
+        ("isolate_egress", isolate_egress),
+        ("dns", dns),
+    ):
+        if value is not UNSET:
+            setattr(design, field, value)
+    design.full_clean()
+    design.save()
+    _touch(design)
+    return design
+
+
+@transaction.atomic
+def design_delete(*, design: models.Design) -> None:
+    design.delete()
+
+
+# ---------------------------------------------------------------- namespaces
+
+
+def _namespace_fields(design: models.Design, name: object, labels: object, instance=None) -> tuple[str, dict]:
+    name = _check("name", validate.check_dns_label, name, "namespace name")
+    labels = _check("labels", validate.check_labels, labels)
+    clash = design.namespaces.filter(name=name)
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise _invalid("name", ERR_NAMESPACE_EXISTS.format(name=name))
+    return name, labels
+
+
+@transaction.atomic
+def namespace_create(*, design: models.Design, name: str, labels: dict | None = None) -> models.Namespace:
+    name, labels = _namespace_fields(design, name, labels)
+    namespace = models.Namespace(design=design, name=name, labels=labels)
+    namespace.full_clean()
+    namespace.save()
+    _touch(design)
+    return namespace
+
+
+@transaction.atomic
+def namespace_update(
+    *, namespace: models.Namespace, name: str = UNSET, labels: dict | None = UNSET
+) -> models.Namespace:
+    name, labels = _namespace_fields(
+        namespace.design,
+        namespace.name if name is UNSET else name,
+        namespace.labels if labels is UNSET else labels,
+        instance=namespace,
+    )
+    namespace.name, namespace.labels = name, labels
+    namespace.full_clean()
+    namespace.save()
+    _touch(namespace.design)
+    return namespace
+
+
+@transaction.atomic
+def namespace_delete(*, namespace: models.Namespace) -> None:
+    design = namespace.design
+    namespace.delete()
+    _touch(design)
+
+
+def _namespace_get_or_create(design: models.Design, name: object) -> models.Namespace:
+    name = _check("namespace", validate.check_dns_label, name, "namespace name")
+    namespace, created = models.Namespace.objects.get_or_create(design=design, name=name)
+    return namespace
+
+
+# ---------------------------------------------------------------- workloads
+
+
+def _container_ports(ports: object) -> list[dict]:
+    if ports is None:
+        return []
+    if not isinstance(ports, list):
+        raise _invalid("ports", 'ports must be a list, e.g. [{"name": "http", "port": 8080, "protocol": "TCP"}].')
+    out, seen = [], set()
+    for item in ports:
+        if not isinstance(item, dict) or "name" not in item or "port" not in item:
+            raise _invalid("ports", ERR_CONTAINER_PORT_SHAPE.format(got=item))
+        name = _check("ports", validate.check_port_name, item["name"]) if isinstance(item["name"], str) else None
+        if name is None:
+            raise _invalid("ports", ERR_CONTAINER_PORT_SHAPE.format(got=item))
+        if name in seen:
+            raise _invalid("ports", ERR_CONTAINER_PORT_DUPLICATE.format(name=name))
+        seen.add(name)
+        number = _check("ports", validate.check_port_number, item["port"])
+        protocol = _check("ports", validate.check_protocol, item.get("protocol"))
+        out.append({"name": name, "port": number, "protocol": protocol})
+    return sorted(out, key=lambda p: p["name"])
+
+
+@transaction.atomic
+def workload_create(
+    *,
+    design: models.Design,
+    namespace: str,
+    name: str,
+    labels: dict | None = None,
+    ports: list | None = None,
+    x: float | None = None,
+    y: float | None = None,
+) -> models.Workload:
+    name = _check("name", validate.check_dns_label, name, "workload name")
+    labels = _check("labels", validate.check_labels, labels) if labels is not None else {"app": name}
+    ports = _container_ports(ports)
+    ns = _namespace_get_or_create(design, namespace)
+    if ns.workloads.filter(name=name).exists():
+        raise _invalid("name", ERR_WORKLOAD_EXISTS.format(ref=f"{ns.name}/{name}"))
+    workload = models.Workload(design=design, namespace=ns, name=name, labels=labels, ports=ports, x=x, y=y)
+    workload.full_clean()
+    workload.save()
+    _touch(design)
+    return workload
+
+
+@transaction.atomic
+def workload_update(
+    *,
+    workload: models.Workload,
+    namespace: str = UNSET,
+    name: str = UNSET,
+    labels: dict = UNSET,
+    ports: list = UNSET,
+    x: float | None = UNSET,
+    y: float | None = UNSET,
+) -> models.Workload:
+    design = workload.design
+    if name is not UNSET:
+        workload.name = _check("name", validate.check_dns_label, name, "workload name")
+    if labels is not UNSET:
+        workload.labels = _check("labels", validate.check_labels, labels if labels is not None else {})
+    if ports is not UNSET:
+        workload.ports = _container_ports(ports)
+    if namespace is not UNSET:
+        workload.namespace = _namespace_get_or_create(design, namespace)
+    if x is not UNSET:
+        workload.x = x
+    if y is not UNSET:
+        workload.y = y
+    if (
+        models.Workload.objects.filter(namespace=workload.namespace, name=workload.name)
+        .exclude(pk=workload.pk)
+        .exists()
+    ):
+        raise _invalid("name", ERR_WORKLOAD_EXISTS.format(ref=f"{workload.namespace.name}/{workload.name}"))
+    workload.full_clean()
+    workload.save()
+    _touch(design)
+    return workload
+
+
+@transaction.atomic
+def workload_delete(*, workload: models.Workload) -> None:
+    design = workload.design
+    workload.delete()
+    _touch(design)
+
+
+# ---------------------------------------------------------------- externals
+
+
+def _external_fields(design: models.Design, name: object, cidr: object, except_: object, instance=None):
+    name = _check("name", validate.check_dns_label, name, "external name")
+    cidr = _check("cidr", validate.check_cidr, cidr)
+    excepts = _check("except", validate.check_except, cidr, except_)
+    clash = design.externals.filter(name=name)
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise _invalid("name", ERR_EXTERNAL_EXISTS.format(name=name))
+    return name, cidr, sorted(excepts)
+
+
+@transaction.atomic
+def external_create(
+    *,
+    design: models.Design,
+    name: str,
+    cidr: str,
+    except_: list[str] | None = None,
+    x: float | None = None,
+    y: float | None = None,
+) -> models.External:
+    name, cidr, excepts = _external_fields(design, name, cidr, except_)
+    external = models.External(design=design, name=name, cidr=cidr, except_cidrs=excepts, x=x, y=y)
+    external.full_clean()
+    external.save()
+    _touch(design)
+    return external
+
+
+@transaction.atomic
+def external_update(
+    *,
+    external: models.External,
+    name: str = UNSET,
+    cidr: str = UNSET,
+    except_: list[str] | None = UNSET,
+    x: float | None = UNSET,
+    y: float | None = UNSET,
+) -> models.External:
+    name, cidr, excepts = _external_fields(
+        external.design,
+        external.name if name is UNSET else name,
+        external.cidr if cidr is UNSET else cidr,
+        external.except_cidrs if except_ is UNSET else except_,
+        instance=external,
+    )
+    external.name, external.cidr, external.except_cidrs = name, cidr, excepts
+    if x is not UNSET:
+        external.x = x
+    if y is not UNSET:
+        external.y = y
+    external.full_clean()
+    external.save()
+    _touch(external.design)
+    return external
+
+
+@transaction.atomic
+def external_delete(*, external: models.External) -> None:
+    design = external.design
+    external.delete()
+    _touch(design)
+
+
+# ---------------------------------------------------------------- flows
+
+
+def _resolve_endpoint(design: models.Design, field: str, value: object) -> tuple[str, models.Model]:
+    kinds = ("workload", "namespace", "external")
+    if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in kinds:
+        raise _invalid(field, ERR_ENDPOINT_SHAPE.format(got=value))
+    kind, ref = next(iter(value.items()))
+    if not isinstance(ref, str):
+        raise _invalid(field, ERR_ENDPOINT_SHAPE.format(got=value))
+    if kind == "workload":
+        if "/" not in ref:
+            raise _invalid(field, ERR_WORKLOAD_REF.format(ref=ref))
+        ns_name, name = ref.split("/", 1)
+        row = design.workloads.select_related("namespace").filter(namespace__name=ns_name, name=name).first()
+        if row is None:
+            known = [w.ref for w in design.workloads.select_related("namespace")[:20]]
+            raise _invalid(field, ERR_UNKNOWN_WORKLOAD.format(ref=ref, known=", ".join(known) or "(none yet)"))
+        return kind, row
+    manager = design.namespaces if kind == "namespace" else design.externals
+    row = manager.filter(name=ref).first()
+    if row is None:
+        known = ", ".join(manager.values_list("name", flat=True)[:20]) or "(none yet)"
+        template = ERR_UNKNOWN_NAMESPACE if kind == "namespace" else ERR_UNKNOWN_EXTERNAL
+        raise _invalid(field, template.format(ref=ref, known=known))
+    return kind, row
+
+
+def flow_ports(ports: object) -> list[dict]:
+    """Validated, de-duplicated, sorted rule ports; empty means every port."""
+    if ports is None:
+        return []
+    if not isinstance(ports, list):
+        raise _invalid("ports", ERR_PORTS_LIST)
+    out = []
+    for item in ports:
+        if not isinstance(item, dict) or "port" not in item or set(item) - {"protocol", "port", "end_port"}:
+            raise _invalid("ports", ERR_PORT_SHAPE.format(got=item))
+        protocol, port, end_port = _check(
+            "ports", validate.check_port, item.get("protocol"), item["port"], item.get("end_port")
+        )
+        entry: dict = {"protocol": protocol, "port": port}
+        if end_port is not None:
+            entry["end_port"] = end_port
+        if entry not in out:
+            out.append(entry)
+    return sorted(
+        out,
+        key=lambda p: (
+            p["protocol"],
+            isinstance(p["port"], str),
+            str(p["port"]).zfill(5),
+            p.get("end_port", 0),
+        ),
+    )
+
+
+def _set_endpoint(flow: models.Flow, side: str, kind: str, row: models.Model) -> None:
+    for k in ("workload", "namespace", "external"):
+        setattr(flow, f"{side}_{k}", row if k == kind else None)
+
+
+def _flow_check(flow: models.Flow) -> None:
+    src_kind, src = flow.endpoint("source")
+    dst_kind, dst = flow.endpoint("destination")
+    source, destination = flow.endpoint_ref("source"), flow.endpoint_ref("destination")
+    if src_kind == dst_kind and src.pk == dst.pk:
+        raise _invalid("destination", ERR_FLOW_TO_ITSELF.format(ref=source))
+    if src_kind == dst_kind == "external":
+        raise _invalid("destination", ERR_FLOW_EXTERNALS.format(source=source, destination=destination))
+    if dst_kind == "external":
+        for port in flow.ports:
+            if isinstance(port["port"], str):
+                raise _invalid("ports", ERR_NAMED_PORT_EXTERNAL.format(port=port["port"], ref=destination))
+    clash = models.Flow.objects.filter(
+        design=flow.design,
+        **{f"source_{src_kind}": src, f"destination_{dst_kind}": dst},
+    ).exclude(pk=flow.pk)
+    if clash.exists():
+        raise _invalid("destination", ERR_FLOW_DUPLICATE.format(source=source, destination=destination))
+
+
+@transaction.atomic
+def flow_create(*, design: models.Design, source: dict, destination: dict, ports: list | None = None) -> models.Flow:
+    flow = models.Flow(design=design, ports=flow_ports(ports))
+    _set_endpoint(flow, "source", *_resolve_endpoint(design, "source", source))
+    _set_endpoint(flow, "destination", *_resolve_endpoint(design, "destination", destination))
+    _flow_check(flow)
+    flow.full_clean()
+    flow.save()
+    _touch(design)
+    return flow
+
+
+@transaction.atomic
+def flow_update(
+    *, flow: models.Flow, source: dict = UNSET, destination: dict = UNSET, ports: list | None = UNSET
+) -> models.Flow:
+    design = flow.design
+    if source is not UNSET:
+        _set_endpoint(flow, "source", *_resolve_endpoint(design, "source", source))
+    if destination is not UNSET:
+        _set_endpoint(flow, "destination", *_resolve_endpoint(design, "destination", destination))
+    if ports is not UNSET:
+        flow.ports = flow_ports(ports)
+    _flow_check(flow)
+    flow.full_clean()
+    flow.save()
+    _touch(design)
+    return flow
+
+
+@transaction.atomic
+def flow_delete(*, flow: models.Flow) -> None:
+    design = flow.design
+    flow.delete()
+    _touch(design)
