@@ -89,7 +89,8 @@ class NcaError(RuntimeError):
 class Pod:
     """A bare pod: where it lives, its labels and its container ports ``(name, number, protocol)``.
 
-    A port with an empty name is written as an unnamed container port.
+    A port with an empty name is written as an unnamed container port.  Instances compare by value but are
+    not hashable (``labels`` is a dict); use :attr:`key` to put pods in sets or dict keys.
     """
 
     namespace: str
@@ -142,7 +143,7 @@ def nca_allowed_connections(
         if src_is_pod and dst_is_pod:
             allowed_by_pair[(src, dst)].append(conns)
         elif not (src_is_pod or _is_ip_range(src)) or not (dst_is_pod or _is_ip_range(dst)):
-            raise NcaError(f"nca reported an endpoint that is neither a given pod nor an IP range: {line_pair}")
+            raise NcaError(f"nca reported an endpoint that is not a given pod nor an IP range: {line_pair}")
 
     return {
         (src, dst, protocol, port)
