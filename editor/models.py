@@ -150,3 +150,21 @@ class Flow(models.Model):
     def endpoint_ref(self, side: str) -> str:
         kind, row = self.endpoint(side)
         return row.ref if kind == "workload" else row.name  # type: ignore[attr-defined]
+
+
+class Revision(models.Model):
+    """The whole design as it was right after one change: history, undo and restore read these."""
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    summary = models.CharField(max_length=300, blank=True, default="")
+    snapshot = models.JSONField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["design", "-number"]
+        constraints = [models.UniqueConstraint(fields=["design", "number"], name="unique_revision_number")]
+
+    def __str__(self) -> str:
+        return f"{self.design_id}@{self.number}"

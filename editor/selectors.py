@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from editor import models
 from editor.netpol import model as nm
@@ -16,6 +17,59 @@ from editor.netpol.render import manifests, to_yaml
 def designs_for(user) -> QuerySet[models.Design]:
     """The designs a user may see (their own)."""
     return models.Design.objects.filter(owner=user)
+
+
+def design_get_for(user, pk: int, *, write: bool = False) -> models.Design:
+    """The design ``pk`` if ``user`` may see it (``write``: change it); else Http404.
+
+    Every view and API endpoint fetches designs through here, so access rules live in one place.
+    """
+    return get_object_or_404(designs_for(user), pk=pk)
+
+
+def design_snapshot(data: DesignData) -> dict:
+    """The design's settings and parts as plain JSON; ``services.design_restore`` takes it back."""
+    design = data.design
+    return {
+        "settings": {
+            "name": design.name,
+            "description": design.description,
+            "isolate_ingress": design.isolate_ingress,
+            "isolate_egress": design.isolate_egress,
+            "dns": design.dns,
+        },
+        "namespaces": [{"name": ns.name, "labels": ns.labels} for ns in data.namespaces],
+        "workloads": [
+            {
+                "namespace": data.refs[("namespace", w.namespace_id)],
+                "name": w.name,
+                "labels": w.labels,
+                "ports": w.ports,
+                "x": w.x,
+                "y": w.y,
+            }
+            for w in data.workloads
+        ],
+        "externals": [
+            {"name": e.name, "cidr": e.cidr, "except": e.except_cidrs, "x": e.x, "y": e.y} for e in data.externals
+        ],
+        "flows": [
+            {
+                "source": _endpoint_dict(f, "source", data.refs),
+                "destination": _endpoint_dict(f, "destination", data.refs),
+                "ports": f.ports,
+            }
+            for f in data.flows
+        ],
+    }
+
+
+def _endpoint_dict(flow: models.Flow, side: str, refs: dict[tuple[str, int], str]) -> dict[str, str]:
+    for kind in ("workload", "namespace", "external"):
+        pk = getattr(flow, f"{side}_{kind}_id")
+        if pk is not None:
+            return {kind: refs[(kind, pk)]}
+    raise ValueError(f"Flow {flow.pk} has no {side}.")
 
 
 def port_from_row(item: dict) -> nm.Port:
@@ -33,11 +87,8 @@ def _workload(row: models.Workload, namespace_name: str) -> nm.Workload:
 
 def flow_value(flow: models.Flow, refs: dict[tuple[str, int], str]) -> nm.Flow:
     def endpoint(side: str) -> nm.Endpoint:
-        for kind in ("workload", "namespace", "external"):
-            pk = getattr(flow, f"{side}_{kind}_id")
-            if pk is not None:
-                return nm.Endpoint(kind, refs[(kind, pk)])  # type: ignore[arg-type]
-        raise ValueError(f"Flow {flow.pk} has no {side}.")
+        ((kind, ref),) = _endpoint_dict(flow, side, refs).items()
+        return nm.Endpoint(kind, ref)  # type: ignore[arg-type]
 
     return nm.Flow(endpoint("source"), endpoint("destination"), tuple(port_from_row(p) for p in flow.ports))
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from editor import models
+from editor import models, selectors
 from editor.netpol import validate
 
 UNSET: Any = object()
@@ -62,10 +62,18 @@ def _check(field: str, check, *args):
         raise _invalid(field, str(exc)) from None
 
 
-def _touch(design: models.Design) -> None:
-    """Every change bumps the design's revision (caches and ETags key off it)."""
+def _touch(design: models.Design, summary: str) -> None:
+    """Every change bumps the design's revision (caches and ETags key off it) and records a snapshot."""
     models.Design.objects.filter(pk=design.pk).update(revision=F("revision") + 1, updated=timezone.now())
     design.refresh_from_db(fields=["revision", "updated"])
+    _record(design, summary)
+
+
+def _record(design: models.Design, summary: str) -> models.Revision:
+    snapshot = selectors.design_snapshot(selectors.design_load(design))
+    return models.Revision.objects.create(
+        design=design, number=design.revision, summary=summary[:300], snapshot=snapshot
+    )
 
 
 # ---------------------------------------------------------------- designs
@@ -91,6 +99,7 @@ def design_create(
     )
     design.full_clean()
     design.save()
+    _record(design, f"Created design {design.name}")
     return design
 
 
@@ -124,7 +133,7 @@ def design_update(
             setattr(design, field, value)
     design.full_clean()
     design.save()
-    _touch(design)
+    _touch(design, "Changed the design's settings")
     return design
 
 
@@ -153,7 +162,7 @@ def namespace_create(*, design: models.Design, name: str, labels: dict | None = 
     namespace = models.Namespace(design=design, name=name, labels=labels)
     namespace.full_clean()
     namespace.save()
-    _touch(design)
+    _touch(design, f"Added namespace {namespace.name}")
     return namespace
 
 
@@ -170,15 +179,15 @@ def namespace_update(
     namespace.name, namespace.labels = name, labels
     namespace.full_clean()
     namespace.save()
-    _touch(namespace.design)
+    _touch(namespace.design, f"Changed namespace {namespace.name}")
     return namespace
 
 
 @transaction.atomic
 def namespace_delete(*, namespace: models.Namespace) -> None:
-    design = namespace.design
+    design, name = namespace.design, namespace.name
     namespace.delete()
-    _touch(design)
+    _touch(design, f"Deleted namespace {name}")
 
 
 def _namespace_get_or_create(design: models.Design, name: object) -> models.Namespace:
@@ -231,7 +240,7 @@ def workload_create(
     workload = models.Workload(design=design, namespace=ns, name=name, labels=labels, ports=ports, x=x, y=y)
     workload.full_clean()
     workload.save()
-    _touch(design)
+    _touch(design, f"Added workload {workload.ref}")
     return workload
 
 
@@ -267,15 +276,15 @@ def workload_update(
         raise _invalid("name", ERR_WORKLOAD_EXISTS.format(ref=f"{workload.namespace.name}/{workload.name}"))
     workload.full_clean()
     workload.save()
-    _touch(design)
+    _touch(design, f"Changed workload {workload.ref}")
     return workload
 
 
 @transaction.atomic
 def workload_delete(*, workload: models.Workload) -> None:
-    design = workload.design
+    design, ref = workload.design, workload.ref
     workload.delete()
-    _touch(design)
+    _touch(design, f"Deleted workload {ref}")
 
 
 # ---------------------------------------------------------------- externals
@@ -307,7 +316,7 @@ def external_create(
     external = models.External(design=design, name=name, cidr=cidr, except_cidrs=excepts, x=x, y=y)
     external.full_clean()
     external.save()
-    _touch(design)
+    _touch(design, f"Added external {external.name}")
     return external
 
 
@@ -335,15 +344,15 @@ def external_update(
         external.y = y
     external.full_clean()
     external.save()
-    _touch(external.design)
+    _touch(external.design, f"Changed external {external.name}")
     return external
 
 
 @transaction.atomic
 def external_delete(*, external: models.External) -> None:
-    design = external.design
+    design, name = external.design, external.name
     external.delete()
-    _touch(design)
+    _touch(design, f"Deleted external {name}")
 
 
 # ---------------------------------------------------------------- flows
@@ -436,7 +445,7 @@ def flow_create(*, design: models.Design, source: dict, destination: dict, ports
     _flow_check(flow)
     flow.full_clean()
     flow.save()
-    _touch(design)
+    _touch(design, f"Added flow {flow}")
     return flow
 
 
@@ -454,12 +463,67 @@ def flow_update(
     _flow_check(flow)
     flow.full_clean()
     flow.save()
-    _touch(design)
+    _touch(design, f"Changed flow {flow}")
     return flow
 
 
 @transaction.atomic
 def flow_delete(*, flow: models.Flow) -> None:
-    design = flow.design
+    design, text = flow.design, str(flow)
     flow.delete()
-    _touch(design)
+    _touch(design, f"Deleted flow {text}")
+
+
+# ---------------------------------------------------------------- restore
+
+
+@transaction.atomic
+def design_restore(*, design: models.Design, snapshot: dict, summary: str) -> models.Design:
+    """Replace the design's settings and parts with a snapshot (from ``selectors.design_snapshot``)."""
+    settings = snapshot["settings"]
+    for field in ("name", "description", "isolate_ingress", "isolate_egress", "dns"):
+        setattr(design, field, settings[field])
+    design.save()
+    design.flows.all().delete()
+    design.workloads.all().delete()
+    design.externals.all().delete()
+    design.namespaces.all().delete()
+    namespaces = {
+        ns.name: ns
+        for ns in models.Namespace.objects.bulk_create(
+            models.Namespace(design=design, name=n["name"], labels=n["labels"]) for n in snapshot["namespaces"]
+        )
+    }
+    workloads = {
+        f"{w.namespace.name}/{w.name}": w
+        for w in models.Workload.objects.bulk_create(
+            models.Workload(
+                design=design,
+                namespace=namespaces[w["namespace"]],
+                name=w["name"],
+                labels=w["labels"],
+                ports=w["ports"],
+                x=w["x"],
+                y=w["y"],
+            )
+            for w in snapshot["workloads"]
+        )
+    }
+    externals = {
+        e.name: e
+        for e in models.External.objects.bulk_create(
+            models.External(design=design, name=e["name"], cidr=e["cidr"], except_cidrs=e["except"], x=e["x"], y=e["y"])
+            for e in snapshot["externals"]
+        )
+    }
+    rows = {"workload": workloads, "namespace": namespaces, "external": externals}
+    flows = []
+    for f in snapshot["flows"]:
+        flow = models.Flow(design=design, ports=f["ports"])
+        for side in ("source", "destination"):
+            ((kind, ref),) = f[side].items()
+            _set_endpoint(flow, side, kind, rows[kind][ref])
+        flows.append(flow)
+    models.Flow.objects.bulk_create(flows)
+    _touch(design, summary)
+    return design

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from editor import selectors
@@ -20,7 +20,7 @@ def design_list(request):
 @require_GET
 @login_required
 def design_detail(request, pk: int):
-    design = get_object_or_404(selectors.designs_for(request.user), pk=pk)
+    design = selectors.design_get_for(request.user, pk)
     data = selectors.design_load(design)
     compiled = selectors.design_compile(data)
     return render(request, "editor/design_detail.html", {"design": design, "data": data, "compiled": compiled})
@@ -29,7 +29,7 @@ def design_detail(request, pk: int):
 @require_GET
 @login_required
 def design_download(request, pk: int):
-    design = get_object_or_404(selectors.designs_for(request.user), pk=pk)
+    design = selectors.design_get_for(request.user, pk)
     compiled = selectors.design_compile(selectors.design_load(design))
     response = HttpResponse(compiled.yaml, content_type="application/yaml")
     response["Content-Disposition"] = f'attachment; filename="{yaml_filename(design)}"'

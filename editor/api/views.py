@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from editor import models, selectors, services
@@ -28,6 +28,13 @@ class DesignViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.designs_for(self.request.user)
+
+    def get_object(self):
+        design = selectors.design_get_for(
+            self.request.user, self.kwargs["pk"], write=self.request.method not in SAFE_METHODS
+        )
+        self.check_object_permissions(self.request, design)
+        return design
 
     def perform_create(self, serializer):
         serializer.instance = services.design_create(owner=self.request.user, **serializer.validated_data)
@@ -77,10 +84,14 @@ class DesignPartViewSet(viewsets.GenericViewSet):
     instance_arg: str
 
     def get_design(self) -> models.Design:
-        return get_object_or_404(selectors.designs_for(self.request.user), pk=self.kwargs["design_pk"])
+        return selectors.design_get_for(
+            self.request.user, self.kwargs["design_pk"], write=self.request.method not in SAFE_METHODS
+        )
 
     def get_queryset(self):
-        return self.model.objects.filter(design__owner=self.request.user, design_id=self.kwargs.get("design_pk"))
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return self.model.objects.none()
+        return self.model.objects.filter(design=self.get_design())
 
     def service_kwargs(self, data: dict) -> dict:
         return dict(data)

@@ -1,0 +1,40 @@
+"""Shared fixtures: users, API clients, and the three-tier design."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from editor.demo import demo_design_create
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user("alice", "alice@example.com", "alice-password")
+
+
+@pytest.fixture
+def other_user(django_user_model):
+    return django_user_model.objects.create_user("bob", "bob@example.com", "bob-password")
+
+
+@pytest.fixture
+def api(user) -> APIClient:
+    """An API client authenticated with alice's token, as scripts use it."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def other_api(other_user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other_user).key}")
+    return client
+
+
+@pytest.fixture
+def three_tier(user):
+    """The seed's three-tier example, owned by alice: frontend → api (TCP 8080), api → db (TCP 5432)."""
+    return demo_design_create(owner=user)
