@@ -161,6 +161,13 @@ class Revision(models.Model):
     summary = models.CharField(max_length=300, blank=True, default="")
     snapshot = models.JSONField()
     created = models.DateTimeField(auto_now_add=True)
+    # The undo/redo cursor.  ``state`` is the number of the change revision whose content this revision has:
+    # its own number for a change, the revision it went back (or forward) to for an undo or redo.  The design's
+    # current state is the newest revision's ``state``.  ``undo_to`` is the state a change was made from, so undo
+    # goes back to it; redo goes to the newest change made from the current state, which a new change after an
+    # undo replaces (the old redo branch is dropped).
+    state = models.PositiveIntegerField(null=True, blank=True, help_text="The change revision this one equals.")
+    undo_to = models.PositiveIntegerField(null=True, blank=True, help_text="The state this change was made from.")
 
     class Meta:
         ordering = ["design", "-number"]
@@ -168,3 +175,41 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.design_id}@{self.number}"
+
+
+# ---------------------------------------------------------------- sharing
+
+
+class DesignShare(models.Model):
+    """The owner shared a design with another user: a viewer reads it, an editor also changes it."""
+
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    ROLES = [(VIEWER, "Viewer (read only)"), (EDITOR, "Editor (read and change)")]
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="design_shares")
+    role = models.CharField(max_length=10, choices=ROLES, default=VIEWER)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["design", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["design", "user"], name="unique_share_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.design_id}:{self.user_id}:{self.role}"
+
+
+class ShareLink(models.Model):
+    """A secret, read-only URL for a design; deleting the row revokes it."""
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="links")
+    token = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["design", "-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.design_id}:link{self.pk}"

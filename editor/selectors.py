@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
 
 from editor import models
@@ -25,6 +25,27 @@ def design_get_for(user, pk: int, *, write: bool = False) -> models.Design:
     Every view and API endpoint fetches designs through here, so access rules live in one place.
     """
     return get_object_or_404(designs_for(user), pk=pk)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a design stands in its undo history: the change it equals, and where undo and redo lead."""
+
+    current: models.Revision
+    undo: models.Revision | None
+    redo: models.Revision | None
+
+
+def design_cursor(design: models.Design) -> Cursor:
+    revisions = design.revisions.only("number", "summary", "state", "undo_to")
+    latest = revisions.order_by("-number").first()
+    if latest is None:  # a design from before revisions existed
+        raise models.Revision.DoesNotExist(f"Design {design.pk} has no revisions.")
+    state = latest.state or latest.number
+    current = latest if state == latest.number else revisions.get(number=state)
+    undo = revisions.filter(number=current.undo_to).first() if current.undo_to else None
+    redo = revisions.filter(undo_to=state, state=F("number")).order_by("-number").first()
+    return Cursor(current, undo, redo)
 
 
 def design_snapshot(data: DesignData) -> dict:

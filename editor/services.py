@@ -71,8 +71,14 @@ def _touch(design: models.Design, summary: str) -> None:
 
 def _record(design: models.Design, summary: str) -> models.Revision:
     snapshot = selectors.design_snapshot(selectors.design_load(design))
+    latest = design.revisions.exclude(number=design.revision).order_by("-number").first()
     return models.Revision.objects.create(
-        design=design, number=design.revision, summary=summary[:300], snapshot=snapshot
+        design=design,
+        number=design.revision,
+        summary=summary[:300],
+        snapshot=snapshot,
+        state=design.revision,
+        undo_to=(latest.state or latest.number) if latest is not None else None,
     )
 
 
@@ -527,3 +533,36 @@ def design_restore(*, design: models.Design, snapshot: dict, summary: str) -> mo
     models.Flow.objects.bulk_create(flows)
     _touch(design, summary)
     return design
+
+
+# ---------------------------------------------------------------- undo and redo
+
+ERR_NOTHING_TO_UNDO = "There is nothing to undo: this is the design as it was created."
+ERR_NOTHING_TO_REDO = "There is nothing to redo: redo brings back a change you undid, and there is none."
+
+
+def _move_cursor(design: models.Design, target: models.Revision, summary: str) -> models.Design:
+    design_restore(design=design, snapshot=target.snapshot, summary=summary)
+    # design_restore recorded a change; mark it as a move of the cursor to ``target``'s state instead.
+    models.Revision.objects.filter(design=design, number=design.revision).update(state=target.number, undo_to=None)
+    return design
+
+
+@transaction.atomic
+def design_undo(*, design: models.Design) -> models.Design:
+    """Go back to the state before the current one's change, as a new revision (history keeps everything)."""
+    models.Design.objects.select_for_update().filter(pk=design.pk).first()
+    cursor = selectors.design_cursor(design)
+    if cursor.undo is None:
+        raise _invalid("undo", ERR_NOTHING_TO_UNDO)
+    return _move_cursor(design, cursor.undo, f"Undo: {cursor.current.summary}")
+
+
+@transaction.atomic
+def design_redo(*, design: models.Design) -> models.Design:
+    """Bring back the newest change made from the current state (which undo left)."""
+    models.Design.objects.select_for_update().filter(pk=design.pk).first()
+    cursor = selectors.design_cursor(design)
+    if cursor.redo is None:
+        raise _invalid("redo", ERR_NOTHING_TO_REDO)
+    return _move_cursor(design, cursor.redo, f"Redo: {cursor.redo.summary}")
