@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 
 from editor import models
 from editor.netpol import model as nm
@@ -13,18 +14,86 @@ from editor.netpol.compile import compile_design
 from editor.netpol.lint import Finding, lint
 from editor.netpol.render import manifests, to_yaml
 
+OWNER, EDITOR, VIEWER = "owner", models.DesignShare.EDITOR, models.DesignShare.VIEWER
+ERR_NO_DESIGN = "No design {pk} here: it does not exist, or it is not shared with you."
+ERR_READ_ONLY = (
+    "{owner} shared this design with you read-only (as a viewer): you can look at it but not change it. "
+    "Ask {owner} to make you an editor."
+)
+ERR_OWNER_ONLY = "Only the design's owner ({owner}) can {what}."
+ERR_LINK_GONE = "This link does not exist or was revoked: ask the design's owner for a new one."
+
 
 def designs_for(user) -> QuerySet[models.Design]:
-    """The designs a user may see (their own)."""
+    """The designs a user owns: the design list and ``GET /api/v1/designs/``."""
+    if not getattr(user, "is_authenticated", False):
+        return models.Design.objects.none()
     return models.Design.objects.filter(owner=user)
 
 
-def design_get_for(user, pk: int, *, write: bool = False) -> models.Design:
-    """The design ``pk`` if ``user`` may see it (``write``: change it); else Http404.
+def designs_shared_with(user) -> QuerySet[models.Design]:
+    """Designs other users shared with ``user``, each with ``access`` set to the role (viewer or editor)."""
+    if not getattr(user, "is_authenticated", False):
+        return models.Design.objects.none()
+    role = models.DesignShare.objects.filter(design=OuterRef("pk"), user=user).values("role")[:1]
+    return (
+        models.Design.objects.filter(shares__user=user)
+        .exclude(owner=user)
+        .annotate(access=Subquery(role))
+        .select_related("owner")
+    )
+
+
+def design_get_for(user, pk: int, *, write: bool = False, owner_only: str = "") -> models.Design:
+    """The design ``pk`` if ``user`` may see it; else Http404 (a stranger cannot tell that it exists).
+
+    ``write``: the user must also be allowed to change it (owner or editor), else PermissionDenied (403).
+    ``owner_only``: what only the owner may do, e.g. "delete the design"; anyone else gets PermissionDenied.
+    The design comes back with ``access`` set to "owner", "editor" or "viewer".
 
     Every view and API endpoint fetches designs through here, so access rules live in one place.
     """
-    return get_object_or_404(designs_for(user), pk=pk)
+    if not getattr(user, "is_authenticated", False):
+        raise Http404(ERR_NO_DESIGN.format(pk=pk))
+    role = models.DesignShare.objects.filter(design=OuterRef("pk"), user=user).values("role")[:1]
+    design = (
+        models.Design.objects.filter(pk=pk)
+        .annotate(share_role=Subquery(role))
+        .filter(Q(owner=user) | Q(share_role__isnull=False))
+        .select_related("owner")
+        .first()
+    )
+    if design is None:
+        raise Http404(ERR_NO_DESIGN.format(pk=pk))
+    design.access = OWNER if design.owner_id == user.pk else design.share_role
+    if owner_only and design.access != OWNER:
+        raise PermissionDenied(ERR_OWNER_ONLY.format(owner=design.owner.get_username(), what=owner_only))
+    if write and design.access not in (OWNER, EDITOR):
+        raise PermissionDenied(ERR_READ_ONLY.format(owner=design.owner.get_username()))
+    return design
+
+
+def design_get_by_link(token: str) -> models.Design:
+    """The design behind a secret read-only link; Http404 for an unknown or revoked token."""
+    link = models.ShareLink.objects.select_related("design").filter(token=token).first() if token else None
+    if link is None:
+        raise Http404(ERR_LINK_GONE)
+    design = link.design
+    design.access = VIEWER
+    return design
+
+
+def design_shares(design: models.Design) -> QuerySet[models.DesignShare]:
+    return design.shares.select_related("user").order_by("user__username")
+
+
+def design_links(design: models.Design) -> QuerySet[models.ShareLink]:
+    return design.links.select_related("created_by")
+
+
+def design_revisions(design: models.Design) -> QuerySet[models.Revision]:
+    """The design's history, newest first, with who made each change."""
+    return design.revisions.select_related("author").order_by("-number")
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ Django's ``ValidationError`` keyed by field, with a message that says how to fix
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -62,20 +64,26 @@ def _check(field: str, check, *args):
         raise _invalid(field, str(exc)) from None
 
 
-def _touch(design: models.Design, summary: str) -> None:
+def _touch(design: models.Design, summary: str, actor=None) -> None:
     """Every change bumps the design's revision (caches and ETags key off it) and records a snapshot."""
     models.Design.objects.filter(pk=design.pk).update(revision=F("revision") + 1, updated=timezone.now())
     design.refresh_from_db(fields=["revision", "updated"])
-    _record(design, summary)
+    _record(design, summary, actor)
 
 
-def _record(design: models.Design, summary: str) -> models.Revision:
+def _author(actor):
+    """The user to credit with a change: ``actor`` when it is a signed-in user, else nobody."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _record(design: models.Design, summary: str, actor=None) -> models.Revision:
     snapshot = selectors.design_snapshot(selectors.design_load(design))
     latest = design.revisions.exclude(number=design.revision).order_by("-number").first()
     return models.Revision.objects.create(
         design=design,
         number=design.revision,
         summary=summary[:300],
+        author=_author(actor),
         snapshot=snapshot,
         state=design.revision,
         undo_to=(latest.state or latest.number) if latest is not None else None,
@@ -94,6 +102,7 @@ def design_create(
     isolate_ingress: bool = True,
     isolate_egress: bool = True,
     dns: bool = True,
+    actor=None,
 ) -> models.Design:
     design = models.Design(
         owner=owner,
@@ -105,7 +114,7 @@ def design_create(
     )
     design.full_clean()
     design.save()
-    _record(design, f"Created design {design.name}")
+    _record(design, f"Created design {design.name}", actor)
     return design
 
 
@@ -126,6 +135,7 @@ def design_update(
     isolate_ingress: bool = UNSET,
     isolate_egress: bool = UNSET,
     dns: bool = UNSET,
+    actor=None,
 ) -> models.Design:
     if name is not UNSET:
         design.name = _design_name(name)
@@ -139,12 +149,12 @@ def design_update(
             setattr(design, field, value)
     design.full_clean()
     design.save()
-    _touch(design, "Changed the design's settings")
+    _touch(design, "Changed the design's settings", actor)
     return design
 
 
 @transaction.atomic
-def design_delete(*, design: models.Design) -> None:
+def design_delete(*, design: models.Design, actor=None) -> None:
     design.delete()
 
 
@@ -163,18 +173,20 @@ def _namespace_fields(design: models.Design, name: object, labels: object, insta
 
 
 @transaction.atomic
-def namespace_create(*, design: models.Design, name: str, labels: dict | None = None) -> models.Namespace:
+def namespace_create(
+    *, design: models.Design, name: str, labels: dict | None = None, actor=None
+) -> models.Namespace:
     name, labels = _namespace_fields(design, name, labels)
     namespace = models.Namespace(design=design, name=name, labels=labels)
     namespace.full_clean()
     namespace.save()
-    _touch(design, f"Added namespace {namespace.name}")
+    _touch(design, f"Added namespace {namespace.name}", actor)
     return namespace
 
 
 @transaction.atomic
 def namespace_update(
-    *, namespace: models.Namespace, name: str = UNSET, labels: dict | None = UNSET
+    *, namespace: models.Namespace, name: str = UNSET, labels: dict | None = UNSET, actor=None
 ) -> models.Namespace:
     name, labels = _namespace_fields(
         namespace.design,
@@ -185,15 +197,15 @@ def namespace_update(
     namespace.name, namespace.labels = name, labels
     namespace.full_clean()
     namespace.save()
-    _touch(namespace.design, f"Changed namespace {namespace.name}")
+    _touch(namespace.design, f"Changed namespace {namespace.name}", actor)
     return namespace
 
 
 @transaction.atomic
-def namespace_delete(*, namespace: models.Namespace) -> None:
+def namespace_delete(*, namespace: models.Namespace, actor=None) -> None:
     design, name = namespace.design, namespace.name
     namespace.delete()
-    _touch(design, f"Deleted namespace {name}")
+    _touch(design, f"Deleted namespace {name}", actor)
 
 
 def _namespace_get_or_create(design: models.Design, name: object) -> models.Namespace:
@@ -236,6 +248,7 @@ def workload_create(
     ports: list | None = None,
     x: float | None = None,
     y: float | None = None,
+    actor=None,
 ) -> models.Workload:
     name = _check("name", validate.check_dns_label, name, "workload name")
     labels = _check("labels", validate.check_labels, labels) if labels is not None else {"app": name}
@@ -246,7 +259,7 @@ def workload_create(
     workload = models.Workload(design=design, namespace=ns, name=name, labels=labels, ports=ports, x=x, y=y)
     workload.full_clean()
     workload.save()
-    _touch(design, f"Added workload {workload.ref}")
+    _touch(design, f"Added workload {workload.ref}", actor)
     return workload
 
 
@@ -260,6 +273,7 @@ def workload_update(
     ports: list = UNSET,
     x: float | None = UNSET,
     y: float | None = UNSET,
+    actor=None,
 ) -> models.Workload:
     design = workload.design
     if name is not UNSET:
@@ -282,15 +296,15 @@ def workload_update(
         raise _invalid("name", ERR_WORKLOAD_EXISTS.format(ref=f"{workload.namespace.name}/{workload.name}"))
     workload.full_clean()
     workload.save()
-    _touch(design, f"Changed workload {workload.ref}")
+    _touch(design, f"Changed workload {workload.ref}", actor)
     return workload
 
 
 @transaction.atomic
-def workload_delete(*, workload: models.Workload) -> None:
+def workload_delete(*, workload: models.Workload, actor=None) -> None:
     design, ref = workload.design, workload.ref
     workload.delete()
-    _touch(design, f"Deleted workload {ref}")
+    _touch(design, f"Deleted workload {ref}", actor)
 
 
 # ---------------------------------------------------------------- externals
@@ -317,12 +331,13 @@ def external_create(
     except_: list[str] | None = None,
     x: float | None = None,
     y: float | None = None,
+    actor=None,
 ) -> models.External:
     name, cidr, excepts = _external_fields(design, name, cidr, except_)
     external = models.External(design=design, name=name, cidr=cidr, except_cidrs=excepts, x=x, y=y)
     external.full_clean()
     external.save()
-    _touch(design, f"Added external {external.name}")
+    _touch(design, f"Added external {external.name}", actor)
     return external
 
 
@@ -335,6 +350,7 @@ def external_update(
     except_: list[str] | None = UNSET,
     x: float | None = UNSET,
     y: float | None = UNSET,
+    actor=None,
 ) -> models.External:
     name, cidr, excepts = _external_fields(
         external.design,
@@ -350,15 +366,15 @@ def external_update(
         external.y = y
     external.full_clean()
     external.save()
-    _touch(external.design, f"Changed external {external.name}")
+    _touch(external.design, f"Changed external {external.name}", actor)
     return external
 
 
 @transaction.atomic
-def external_delete(*, external: models.External) -> None:
+def external_delete(*, external: models.External, actor=None) -> None:
     design, name = external.design, external.name
     external.delete()
-    _touch(design, f"Deleted external {name}")
+    _touch(design, f"Deleted external {name}", actor)
 
 
 # ---------------------------------------------------------------- flows
@@ -444,20 +460,22 @@ def _flow_check(flow: models.Flow) -> None:
 
 
 @transaction.atomic
-def flow_create(*, design: models.Design, source: dict, destination: dict, ports: list | None = None) -> models.Flow:
+def flow_create(
+    *, design: models.Design, source: dict, destination: dict, ports: list | None = None, actor=None
+) -> models.Flow:
     flow = models.Flow(design=design, ports=flow_ports(ports))
     _set_endpoint(flow, "source", *_resolve_endpoint(design, "source", source))
     _set_endpoint(flow, "destination", *_resolve_endpoint(design, "destination", destination))
     _flow_check(flow)
     flow.full_clean()
     flow.save()
-    _touch(design, f"Added flow {flow}")
+    _touch(design, f"Added flow {flow}", actor)
     return flow
 
 
 @transaction.atomic
 def flow_update(
-    *, flow: models.Flow, source: dict = UNSET, destination: dict = UNSET, ports: list | None = UNSET
+    *, flow: models.Flow, source: dict = UNSET, destination: dict = UNSET, ports: list | None = UNSET, actor=None
 ) -> models.Flow:
     design = flow.design
     if source is not UNSET:
@@ -469,22 +487,22 @@ def flow_update(
     _flow_check(flow)
     flow.full_clean()
     flow.save()
-    _touch(design, f"Changed flow {flow}")
+    _touch(design, f"Changed flow {flow}", actor)
     return flow
 
 
 @transaction.atomic
-def flow_delete(*, flow: models.Flow) -> None:
+def flow_delete(*, flow: models.Flow, actor=None) -> None:
     design, text = flow.design, str(flow)
     flow.delete()
-    _touch(design, f"Deleted flow {text}")
+    _touch(design, f"Deleted flow {text}", actor)
 
 
 # ---------------------------------------------------------------- restore
 
 
 @transaction.atomic
-def design_restore(*, design: models.Design, snapshot: dict, summary: str) -> models.Design:
+def design_restore(*, design: models.Design, snapshot: dict, summary: str, actor=None) -> models.Design:
     """Replace the design's settings and parts with a snapshot (from ``selectors.design_snapshot``)."""
     settings = snapshot["settings"]
     for field in ("name", "description", "isolate_ingress", "isolate_egress", "dns"):
@@ -531,7 +549,7 @@ def design_restore(*, design: models.Design, snapshot: dict, summary: str) -> mo
             _set_endpoint(flow, side, kind, rows[kind][ref])
         flows.append(flow)
     models.Flow.objects.bulk_create(flows)
-    _touch(design, summary)
+    _touch(design, summary, actor)
     return design
 
 
@@ -541,28 +559,128 @@ ERR_NOTHING_TO_UNDO = "There is nothing to undo: this is the design as it was cr
 ERR_NOTHING_TO_REDO = "There is nothing to redo: redo brings back a change you undid, and there is none."
 
 
-def _move_cursor(design: models.Design, target: models.Revision, summary: str) -> models.Design:
-    design_restore(design=design, snapshot=target.snapshot, summary=summary)
+def _move_cursor(design: models.Design, target: models.Revision, summary: str, actor=None) -> models.Design:
+    design_restore(design=design, snapshot=target.snapshot, summary=summary, actor=actor)
     # design_restore recorded a change; mark it as a move of the cursor to ``target``'s state instead.
     models.Revision.objects.filter(design=design, number=design.revision).update(state=target.number, undo_to=None)
     return design
 
 
 @transaction.atomic
-def design_undo(*, design: models.Design) -> models.Design:
+def design_undo(*, design: models.Design, actor=None) -> models.Design:
     """Go back to the state before the current one's change, as a new revision (history keeps everything)."""
     models.Design.objects.select_for_update().filter(pk=design.pk).first()
     cursor = selectors.design_cursor(design)
     if cursor.undo is None:
         raise _invalid("undo", ERR_NOTHING_TO_UNDO)
-    return _move_cursor(design, cursor.undo, f"Undo: {cursor.current.summary}")
+    return _move_cursor(design, cursor.undo, f"Undo: {cursor.current.summary}", actor)
 
 
 @transaction.atomic
-def design_redo(*, design: models.Design) -> models.Design:
+def design_redo(*, design: models.Design, actor=None) -> models.Design:
     """Bring back the newest change made from the current state (which undo left)."""
     models.Design.objects.select_for_update().filter(pk=design.pk).first()
     cursor = selectors.design_cursor(design)
     if cursor.redo is None:
         raise _invalid("redo", ERR_NOTHING_TO_REDO)
-    return _move_cursor(design, cursor.redo, f"Redo: {cursor.redo.summary}")
+    return _move_cursor(design, cursor.redo, f"Redo: {cursor.redo.summary}", actor)
+
+
+# ---------------------------------------------------------------- conflicts: no lost edits
+
+ERR_STALE_REVISION = (
+    "This design changed since you loaded it: your change was made on revision {expected}, "
+    "but the design is at revision {current} now (last change: {last}). Nothing was saved: "
+    "look at the current state, then make your change again."
+)
+
+
+class StaleRevision(Exception):
+    """A change was made on an older revision of the design than the current one."""
+
+    def __init__(self, design: models.Design, expected: int):
+        self.design, self.expected, self.current = design, expected, design.revision
+        latest = design.revisions.select_related("author").order_by("-number").first()
+        last = "unknown"
+        if latest is not None:
+            who = latest.author.get_username() if latest.author else "someone"
+            last = f"{latest.summary or 'a change'}, by {who}"
+        super().__init__(ERR_STALE_REVISION.format(expected=expected, current=self.current, last=last))
+
+
+def check_revision(design: models.Design, expected: int | None) -> models.Design:
+    """Lock ``design``'s row until the surrounding transaction ends and refresh ``design`` from it; raise
+    ``StaleRevision`` when ``expected`` is given and is not the design's revision any more.
+
+    Call it inside ``transaction.atomic()`` together with the service that makes the change, so a
+    concurrent change waits for this one and then sees the new revision::
+
+        try:
+            with transaction.atomic():
+                services.check_revision(design, int(request.POST["revision"]))
+                services.workload_update(workload=..., x=..., actor=request.user)
+        except services.StaleRevision as exc:
+            ...  # tell the user str(exc) and show the current state (nothing was saved)
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("check_revision locks the design until the transaction ends: use transaction.atomic().")
+    design.refresh_from_db(from_queryset=models.Design.objects.select_for_update())
+    if expected is not None and design.revision != expected:
+        raise StaleRevision(design, expected)
+    return design
+
+
+# ---------------------------------------------------------------- sharing
+
+ERR_SHARE_NO_USER = "There is no user '{username}': check the spelling of the username."
+ERR_SHARE_OWNER = "{username} owns this design: share it with someone else."
+ERR_SHARE_EXISTS = "This design is already shared with {username} (as {role}): change that share's role instead."
+ERR_SHARE_ROLE = "'{role}' is not a role: use 'viewer' (read only) or 'editor' (read and change)."
+
+
+def _share_role(role: object) -> str:
+    if role not in (models.DesignShare.VIEWER, models.DesignShare.EDITOR):
+        raise _invalid("role", ERR_SHARE_ROLE.format(role=role))
+    return role  # type: ignore[return-value]
+
+
+@transaction.atomic
+def share_create(*, design: models.Design, username: str, role: str, actor=None) -> models.DesignShare:
+    """Share ``design`` with the user named ``username`` as a viewer or an editor."""
+    role = _share_role(role)
+    user = get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: username}).first()
+    if user is None:
+        raise _invalid("username", ERR_SHARE_NO_USER.format(username=username))
+    if user.pk == design.owner_id:
+        raise _invalid("username", ERR_SHARE_OWNER.format(username=username))
+    existing = design.shares.filter(user=user).first()
+    if existing is not None:
+        raise _invalid("username", ERR_SHARE_EXISTS.format(username=username, role=existing.role))
+    share = models.DesignShare(design=design, user=user, role=role)
+    share.full_clean()
+    share.save()
+    return share
+
+
+@transaction.atomic
+def share_update(*, share: models.DesignShare, role: str, actor=None) -> models.DesignShare:
+    share.role = _share_role(role)
+    share.save(update_fields=["role"])
+    return share
+
+
+@transaction.atomic
+def share_delete(*, share: models.DesignShare, actor=None) -> None:
+    share.delete()
+
+
+@transaction.atomic
+def link_create(*, design: models.Design, actor=None) -> models.ShareLink:
+    """A new secret read-only link to ``design``; its token is the only key, so it is long and random."""
+    return models.ShareLink.objects.create(design=design, token=secrets.token_urlsafe(32), created_by=_author(actor))
+
+
+@transaction.atomic
+def link_revoke(*, link: models.ShareLink, actor=None) -> None:
+    """Revoke a link: anyone holding it gets 404 from now on."""
+    link.delete()
