@@ -10,7 +10,7 @@ Every egress-isolated policy gets the DNS rule first when the design wants it.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .model import (
     DNS_NAMESPACE,
@@ -124,7 +124,21 @@ def compile_design(graph: Graph) -> list[Policy]:
         )
         if policy is not None:
             policies.append(policy)
-    return sorted(policies, key=lambda p: (p.namespace, p.name))
+    return with_kept_policies(policies, graph.policies)
+
+
+def with_kept_policies(generated: list[Policy], kept: tuple[Policy, ...]) -> list[Policy]:
+    """Generated plus kept (imported) policies, sorted; a generated name that clashes gets a suffix."""
+    taken = {(p.namespace, p.name) for p in kept}
+    out = list(kept)
+    for policy in sorted(generated, key=lambda p: (p.namespace, p.name)):
+        name, suffix = policy.name, 2
+        while (policy.namespace, name) in taken:
+            name = f"{policy.name}-{suffix}"
+            suffix += 1
+        taken.add((policy.namespace, name))
+        out.append(policy if name == policy.name else replace(policy, name=name))
+    return sorted(out, key=lambda p: (p.namespace, p.name))
 
 
 def _policy(

@@ -227,6 +227,7 @@ class Workload:
     name: str
     labels: tuple[tuple[str, str], ...]
     ports: tuple[ContainerPort, ...] = ()
+    ip: str | None = None  # the pod's IP when known (imported ``status.podIP``)
 
     @classmethod
     def of(cls, ref: str, labels: dict[str, str] | None = None, ports=()) -> Workload:
@@ -310,6 +311,8 @@ class Graph:
     externals: tuple[External, ...] = ()
     flows: tuple[Flow, ...] = ()
     settings: Settings = field(default_factory=Settings)
+    # NetworkPolicies kept as they are (imported): exported next to the compiled ones, meaning unchanged
+    policies: tuple[Policy, ...] = ()
 
     def namespace(self, name: str) -> Namespace:
         for ns in self.namespaces:

@@ -168,3 +168,94 @@ def check_except(cidr: str, excepts: object) -> tuple[str, ...]:
             )
         out.append(item)
     return tuple(out)
+
+
+# ---------------------------------------------------------------- NetworkPolicy objects (import)
+
+SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+POLICY_TYPES = ("Ingress", "Egress")
+
+
+def check_dns_subdomain(value: object, what: str = "name") -> str:
+    """A DNS-1123 subdomain (at most 253 characters): names of NetworkPolicies, Pods and Deployments."""
+    if not isinstance(value, str) or not value:
+        raise Invalid(f"The {what} is required: use lower-case letters, digits, '-' and '.', e.g. 'allow-api'.")
+    if len(value) > 253:
+        raise Invalid(f"The {what} '{value[:40]}…' is {len(value)} characters long: shorten it to at most 253.")
+    if not DNS1123_SUBDOMAIN.match(value):
+        raise Invalid(
+            f"The {what} '{value}' is not a valid DNS-1123 subdomain: use only lower-case letters, digits, "
+            f"'-' and '.', each part starting and ending with a letter or digit "
+            f"(did you mean '{_suggest_name(value)}'?)."
+        )
+    return value
+
+
+def check_selector_operator(value: object) -> str:
+    if value not in SELECTOR_OPERATORS:
+        raise Invalid(
+            f"The operator '{value}' is not a valid selector operator: use In, NotIn, Exists or DoesNotExist "
+            f"(spelled exactly so)."
+        )
+    return str(value)
+
+
+def check_requirement_values(key: str, operator: str, values: object) -> tuple[str, ...]:
+    """``values`` are required for In/NotIn and forbidden for Exists/DoesNotExist."""
+    if values is None:
+        values = []
+    if not isinstance(values, list):
+        raise Invalid(f"The values of the requirement on '{key}' must be a list of strings, e.g. [\"api\"].")
+    if operator in ("In", "NotIn") and not values:
+        raise Invalid(
+            f"The requirement '{key} {operator}' has no values: values must be given when the operator is "
+            f"In or NotIn, e.g. values: [\"api\"]."
+        )
+    if operator in ("Exists", "DoesNotExist") and values:
+        raise Invalid(
+            f"The requirement '{key} {operator}' has values: values may not be given when the operator is "
+            f"Exists or DoesNotExist; remove them."
+        )
+    return tuple(check_label_value(key, v) for v in values)
+
+
+def check_policy_type(value: object) -> str:
+    if value not in POLICY_TYPES:
+        raise Invalid(f"The policy type '{value}' is not supported: use Ingress or Egress (spelled exactly so).")
+    return str(value)
+
+
+def check_int_or_port_name(value: object, what: str = "port") -> int | str:
+    """A rule's port as the API server reads it: a number 1-65535, or an IANA service name (never '80' quoted)."""
+    if isinstance(value, str):
+        if value.isdigit():
+            raise Invalid(
+                f"The {what} '{value}' is a quoted number: write it without quotes (port: {value}); a string "
+                f"port must be a port name with at least one letter."
+            )
+        return check_port_name(value)
+    return check_port_number(value, what)
+
+
+def check_end_port(port: int | str | None, end_port: object) -> int | None:
+    """``endPort`` goes only with a numeric ``port`` and must be at least ``port``."""
+    if end_port is None:
+        return None
+    if port is None:
+        raise Invalid("endPort may not be given without port: give the first port of the range in 'port'.")
+    if isinstance(port, str):
+        raise Invalid(f"endPort may not be given with the named port '{port}': use a port number to start a range.")
+    end = check_port_number(end_port, "endPort")
+    if end < port:
+        raise Invalid(f"endPort {end} is below port {port}: endPort must be greater than or equal to port.")
+    return end
+
+
+def check_ip(value: object, what: str = "IP address") -> str:
+    if not isinstance(value, str) or not value:
+        raise Invalid(f"The {what} is required, e.g. '10.1.2.3'.")
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise Invalid(f"'{value}' is not a valid {what}: write it like '10.1.2.3' or '2001:db8::1'.") from None
+    return value

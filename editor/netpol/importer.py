@@ -1,0 +1,681 @@
+"""Existing manifests → a design that keeps their meaning exactly.
+
+NetworkPolicies are parsed into domain :class:`~editor.netpol.model.Policy`
+objects as they are (matchExpressions, empty selectors, namespaceSelector-only
+peers, ipBlocks, named ports, endPort, explicit policyTypes): they cannot in
+general be expressed as drawn flows, so the design keeps them next to its
+flows and exports them unchanged in meaning.  Workloads come from Pods and pod
+templates, namespaces from Namespace documents and from the namespaces used.
+
+Input is validated as a Kubernetes API server (default feature gates) and
+``kubectl``'s strict field validation would: every error names its document
+(counted from 1 in the order of the body) and the field's path inside it.
+Hostile input is refused early: too many bytes or documents, YAML anchors and
+aliases ("billion laughs"), and absurd nesting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from . import validate
+from .model import (
+    NAMESPACE_NAME_LABEL,
+    ContainerPort,
+    Graph,
+    IPBlock,
+    LabelSelector,
+    Namespace,
+    Peer,
+    Policy,
+    Port,
+    Requirement,
+    Rule,
+    Settings,
+    Workload,
+)
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DOCUMENTS = 5000
+MAX_DEPTH = 64
+DEFAULT_NAMESPACE = "default"
+NETWORK_POLICY_API_VERSION = "networking.k8s.io/v1"
+
+# kind → (apiVersion, how to reach the pod template from the object)
+WORKLOAD_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Pod": ("v1", ()),
+    "Deployment": ("apps/v1", ("spec", "template")),
+    "StatefulSet": ("apps/v1", ("spec", "template")),
+    "DaemonSet": ("apps/v1", ("spec", "template")),
+    "ReplicaSet": ("apps/v1", ("spec", "template")),
+    "Job": ("batch/v1", ("spec", "template")),
+    "CronJob": ("batch/v1", ("spec", "jobTemplate", "spec", "template")),
+}
+
+ERR_TOO_LARGE = "The body is {size} bytes: at most {limit} bytes (5 MiB) can be imported at once; split the file."
+ERR_TOO_MANY = "The body has more than {limit} documents: split it into several imports."
+ERR_ALIAS = (
+    "YAML anchors and aliases (&name, *name) are not accepted (they can expand a small file into a huge "
+    "one): write the values out in full."
+)
+ERR_DEPTH = "The document is nested more than {limit} levels deep: no Kubernetes manifest needs that."
+ERR_NOT_OBJECT = "Document {n} is not a Kubernetes object: each document must be a mapping with apiVersion and kind."
+ERR_EMPTY = "The body holds no documents: paste or upload Kubernetes manifests (YAML, '---' between documents)."
+
+
+@dataclass(frozen=True)
+class DocumentError:
+    """One problem: ``document`` counts from 1, ``path`` is the field inside it (``spec.ingress[0]``)."""
+
+    document: int
+    path: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"document": self.document, "path": self.path, "message": self.message}
+
+
+class ImportFailed(ValueError):
+    """The input cannot be imported; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[DocumentError]):
+        self.errors = errors
+        super().__init__("; ".join(f"document {e.document} {e.path}: {e.message}" for e in errors[:5]))
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A document of a kind import does not use (a Service, a ConfigMap …)."""
+
+    document: int
+    path: str
+    kind: str
+    name: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"document": self.document, "path": self.path, "kind": self.kind, "name": self.name}
+
+
+@dataclass(frozen=True)
+class Imported:
+    namespaces: tuple[Namespace, ...] = ()
+    workloads: tuple[Workload, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def graph(self) -> Graph:
+        """The design: not isolated beyond what the imported policies say."""
+        return Graph(
+            namespaces=self.namespaces,
+            workloads=self.workloads,
+            policies=self.policies,
+            settings=IMPORTED_SETTINGS,
+        )
+
+
+IMPORTED_SETTINGS = Settings(isolate_ingress=False, isolate_egress=False, dns=False)
+
+
+# ---------------------------------------------------------------- reading YAML safely
+
+
+def _mark(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    if mark is None:
+        return str(problem)
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
+def _loader() -> Any:
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _scan(text: str) -> None:
+    """Refuse aliases/anchors, deep nesting and too many documents from the event stream, before building."""
+    depth = 0
+    document = 0
+    try:
+        for event in yaml.parse(text, Loader=_loader()):
+            if isinstance(event, yaml.DocumentStartEvent):
+                document += 1
+                if document > MAX_DOCUMENTS:
+                    raise ImportFailed([DocumentError(document, "", ERR_TOO_MANY.format(limit=MAX_DOCUMENTS))])
+            elif isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise ImportFailed([DocumentError(document, "", f"line {line}: {ERR_ALIAS}")])
+            elif isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ImportFailed([DocumentError(document, "", ERR_DEPTH.format(limit=MAX_DEPTH))])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        raise ImportFailed(
+            [DocumentError(max(document, 1), "", f"This is not valid YAML ({_mark(exc)}): fix the syntax.")]
+        ) from None
+
+
+def load_documents(text: str | bytes) -> list[tuple[int, Any]]:
+    """``(document number, data)`` for every non-empty document; raises :class:`ImportFailed`."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_BYTES:
+            raise ImportFailed([DocumentError(1, "", ERR_TOO_LARGE.format(size=len(text), limit=MAX_BYTES))])
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ImportFailed([DocumentError(1, "", "The body is not UTF-8 text: save the file as UTF-8.")]) from None
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise ImportFailed([DocumentError(1, "", ERR_TOO_LARGE.format(size=len(text.encode()), limit=MAX_BYTES))])
+    _scan(text)
+    out: list[tuple[int, Any]] = []
+    number = 0
+    try:
+        for number, data in enumerate(yaml.load_all(text, Loader=_loader()), start=1):  # noqa: B007
+            if data is not None:
+                out.append((number, data))
+    except yaml.YAMLError as exc:
+        raise ImportFailed(
+            [DocumentError(number + 1, "", f"This document cannot be read ({_mark(exc)}): fix the YAML.")]
+        ) from None
+    return out
+
+
+# ---------------------------------------------------------------- collecting errors with paths
+
+
+class _Doc:
+    """Error collection for one document."""
+
+    def __init__(self, number: int, errors: list[DocumentError]):
+        self.number = number
+        self.errors = errors
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(DocumentError(self.number, path, message))
+
+    def check(self, path: str, check: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return check(*args)
+        except validate.Invalid as exc:
+            self.error(path, str(exc))
+            return None
+
+    def mapping(self, path: str, value: Any, allowed: tuple[str, ...] | None = None) -> dict | None:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.error(path, f"{path or 'The document'} must be a mapping (key: value), not {_kind(value)}.")
+            return None
+        if allowed is not None:
+            for key in value:
+                if key not in allowed:
+                    self.error(
+                        _join(path, str(key)),
+                        f"Unknown field '{key}': a NetworkPolicy has no such field here (allowed: "
+                        f"{', '.join(allowed)}). Check the spelling and indentation.",
+                    )
+        return value
+
+    def sequence(self, path: str, value: Any) -> list:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(path, f"{path} must be a list (items starting with '-'), not {_kind(value)}.")
+            return []
+        return value
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+# ---------------------------------------------------------------- NetworkPolicy
+
+
+def _selector(doc: _Doc, path: str, value: Any) -> LabelSelector | None:
+    data = doc.mapping(path, value, ("matchLabels", "matchExpressions"))
+    if data is None:
+        return None
+    labels: dict[str, str] = {}
+    match_labels = doc.mapping(_join(path, "matchLabels"), data.get("matchLabels"))
+    for key, label_value in (match_labels or {}).items():
+        p = f"{path}.matchLabels.{key}"
+        if doc.check(p, validate.check_label_key, key) is not None:
+            checked = doc.check(p, validate.check_label_value, key, label_value)
+            if checked is not None:
+                labels[key] = checked
+    requirements = []
+    for index, item in enumerate(doc.sequence(_join(path, "matchExpressions"), data.get("matchExpressions"))):
+        p = f"{path}.matchExpressions[{index}]"
+        entry = doc.mapping(p, item, ("key", "operator", "values"))
+        if entry is None:
+            continue
+        key = doc.check(f"{p}.key", validate.check_label_key, entry.get("key"))
+        operator = doc.check(f"{p}.operator", validate.check_selector_operator, entry.get("operator"))
+        if key is None or operator is None:
+            continue
+        values = doc.check(f"{p}.values", validate.check_requirement_values, key, operator, entry.get("values"))
+        if values is not None:
+            requirements.append(Requirement(key, operator, tuple(values)))
+    return LabelSelector.of(labels, requirements)
+
+
+def _ip_block(doc: _Doc, path: str, value: Any) -> IPBlock | None:
+    data = doc.mapping(path, value, ("cidr", "except"))
+    if data is None:
+        return None
+    cidr = doc.check(f"{path}.cidr", validate.check_cidr, data.get("cidr"))
+    excepts = []
+    for index, item in enumerate(doc.sequence(f"{path}.except", data.get("except"))):
+        p = f"{path}.except[{index}]"
+        if doc.check(p, validate.check_cidr, item, "except CIDR") is None or cidr is None:
+            continue
+        if doc.check(p, validate.check_except, cidr, [item]) is not None:
+            excepts.append(item)
+    if cidr is None:
+        return None
+    return IPBlock(cidr, tuple(excepts))
+
+
+def _peer(doc: _Doc, path: str, value: Any) -> Peer | None:
+    data = doc.mapping(path, value, ("podSelector", "namespaceSelector", "ipBlock"))
+    if data is None:
+        return None
+    present = [k for k in ("podSelector", "namespaceSelector", "ipBlock") if data.get(k) is not None]
+    if not present:
+        doc.error(path, "A peer must specify podSelector, namespaceSelector or ipBlock: this one is empty.")
+        return None
+    if "ipBlock" in present and len(present) > 1:
+        doc.error(
+            path,
+            "A peer may not combine ipBlock with podSelector or namespaceSelector: put the ipBlock in its own "
+            "list item ('- ipBlock: ...').",
+        )
+        return None
+    if "ipBlock" in present:
+        block = _ip_block(doc, f"{path}.ipBlock", data["ipBlock"])
+        return None if block is None else Peer(ip_block=block)
+    pods = _selector(doc, f"{path}.podSelector", data["podSelector"]) if "podSelector" in present else None
+    namespaces = (
+        _selector(doc, f"{path}.namespaceSelector", data["namespaceSelector"])
+        if "namespaceSelector" in present
+        else None
+    )
+    return Peer(pod_selector=pods, namespace_selector=namespaces)
+
+
+def _port(doc: _Doc, path: str, value: Any) -> Port | None:
+    data = doc.mapping(path, value, ("protocol", "port", "endPort"))
+    if data is None:
+        return None
+    protocol = doc.check(f"{path}.protocol", validate.check_protocol, data.get("protocol"))
+    port = data.get("port")
+    if port is not None:
+        port = doc.check(f"{path}.port", validate.check_int_or_port_name, port)
+        if port is None:
+            return None
+    end_port = doc.check(f"{path}.endPort", validate.check_end_port, port, data.get("endPort"))
+    if protocol is None or (data.get("endPort") is not None and end_port is None):
+        return None
+    return Port(protocol, port, end_port)
+
+
+def _rule(doc: _Doc, path: str, value: Any, peers_key: str) -> Rule | None:
+    data = doc.mapping(path, value, (peers_key, "ports"))
+    if data is None:
+        return None
+    errors_before = len(doc.errors)
+    peers = [
+        _peer(doc, f"{path}.{peers_key}[{i}]", item)
+        for i, item in enumerate(doc.sequence(f"{path}.{peers_key}", data.get(peers_key)))
+    ]
+    ports = [
+        _port(doc, f"{path}.ports[{i}]", item)
+        for i, item in enumerate(doc.sequence(f"{path}.ports", data.get("ports")))
+    ]
+    if len(doc.errors) > errors_before:
+        return None
+    return Rule(tuple(p for p in peers if p is not None), tuple(p for p in ports if p is not None))
+
+
+def _metadata(doc: _Doc, path: str, data: dict, name_check: Callable[..., str], what: str) -> tuple[str, str]:
+    metadata = doc.mapping(path, data.get("metadata")) or {}
+    name = metadata.get("name")
+    if name is None and isinstance(metadata.get("generateName"), str):
+        name = f"{metadata['generateName']}generated"
+    name = doc.check(f"{path}.name", name_check, name, f"{what} name") or ""
+    namespace = metadata.get("namespace")
+    namespace = DEFAULT_NAMESPACE if namespace in (None, "") else namespace
+    namespace = doc.check(f"{path}.namespace", validate.check_dns_label, namespace, "namespace name") or ""
+    return name, namespace
+
+
+def _policy(doc: _Doc, path: str, data: dict) -> Policy | None:
+    errors_before = len(doc.errors)
+    if data.get("apiVersion") != NETWORK_POLICY_API_VERSION:
+        doc.error(
+            _join(path, "apiVersion"),
+            f"apiVersion '{data.get('apiVersion')}' is not served for NetworkPolicy: use {NETWORK_POLICY_API_VERSION}.",
+        )
+    name, namespace = _metadata(doc, _join(path, "metadata"), data, validate.check_dns_subdomain, "NetworkPolicy")
+    spec_path = _join(path, "spec")
+    spec = doc.mapping(spec_path, data.get("spec"), ("podSelector", "policyTypes", "ingress", "egress"))
+    if spec is None:
+        return None
+    selector = _selector(doc, f"{spec_path}.podSelector", spec.get("podSelector"))
+    ingress = [
+        _rule(doc, f"{spec_path}.ingress[{i}]", item, "from")
+        for i, item in enumerate(doc.sequence(f"{spec_path}.ingress", spec.get("ingress")))
+    ]
+    egress = [
+        _rule(doc, f"{spec_path}.egress[{i}]", item, "to")
+        for i, item in enumerate(doc.sequence(f"{spec_path}.egress", spec.get("egress")))
+    ]
+    types = doc.sequence(f"{spec_path}.policyTypes", spec.get("policyTypes"))
+    if len(types) > 2:
+        doc.error(f"{spec_path}.policyTypes", "policyTypes may list at most two types: Ingress and Egress.")
+    checked_types = [
+        doc.check(f"{spec_path}.policyTypes[{i}]", validate.check_policy_type, t) for i, t in enumerate(types)
+    ]
+    if len(doc.errors) > errors_before or selector is None:
+        return None
+    if types:  # explicit policyTypes; rules of a direction not listed are ignored by Kubernetes
+        ingress_isolated, egress_isolated = "Ingress" in checked_types, "Egress" in checked_types
+    else:  # defaulted as the API server does: Ingress always, Egress when there are egress rules
+        ingress_isolated, egress_isolated = True, bool(egress)
+    return Policy(
+        name=name,
+        namespace=namespace,
+        pod_selector=selector,
+        ingress_isolated=ingress_isolated,
+        egress_isolated=egress_isolated,
+        ingress=tuple(r for r in ingress if r is not None) if ingress_isolated else (),
+        egress=tuple(r for r in egress if r is not None) if egress_isolated else (),
+    )
+
+
+# ---------------------------------------------------------------- namespaces and workloads
+
+
+def _labels(doc: _Doc, path: str, value: Any) -> dict[str, str] | None:
+    data = doc.mapping(path, value)
+    if data is None:
+        return None
+    out: dict[str, str] = {}
+    ok = True
+    for key, label_value in data.items():
+        p = f"{path}.{key}"
+        if doc.check(p, validate.check_label_key, key) is None:
+            ok = False
+            continue
+        checked = doc.check(p, validate.check_label_value, key, label_value)
+        if checked is None:
+            ok = False
+        else:
+            out[key] = checked
+    return out if ok else None
+
+
+def _namespace(doc: _Doc, path: str, data: dict) -> Namespace | None:
+    errors_before = len(doc.errors)
+    if data.get("apiVersion") != "v1":
+        doc.error(
+            _join(path, "apiVersion"), f"apiVersion '{data.get('apiVersion')}' is not served for Namespace: use v1."
+        )
+    metadata = doc.mapping(_join(path, "metadata"), data.get("metadata")) or {}
+    name = doc.check(_join(path, "metadata.name"), validate.check_dns_label, metadata.get("name"), "namespace name")
+    labels = _labels(doc, _join(path, "metadata.labels"), metadata.get("labels"))
+    if len(doc.errors) > errors_before or labels is None:
+        return None
+    labels.pop(NAMESPACE_NAME_LABEL, None)  # Kubernetes sets it to the name whatever was written
+    return Namespace(name, tuple(sorted(labels.items())))
+
+
+def _dig(data: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _container_ports(doc: _Doc, path: str, pod_spec: dict) -> tuple[ContainerPort, ...] | None:
+    ports: list[ContainerPort] = []
+    seen: dict[str, str] = {}
+    ok = True
+    for c_index, container in enumerate(doc.sequence(f"{path}.containers", pod_spec.get("containers"))):
+        c_path = f"{path}.containers[{c_index}]"
+        container = doc.mapping(c_path, container)
+        if container is None:
+            ok = False
+            continue
+        for p_index, item in enumerate(doc.sequence(f"{c_path}.ports", container.get("ports"))):
+            p_path = f"{c_path}.ports[{p_index}]"
+            item = doc.mapping(p_path, item)
+            if item is None:
+                ok = False
+                continue
+            number = doc.check(
+                f"{p_path}.containerPort", validate.check_port_number, item.get("containerPort"), "containerPort"
+            )
+            protocol = doc.check(f"{p_path}.protocol", validate.check_protocol, item.get("protocol"))
+            name = item.get("name")
+            if name is not None:
+                name = doc.check(f"{p_path}.name", validate.check_port_name, name) if isinstance(name, str) else None
+                if name is None:
+                    if not isinstance(item.get("name"), str):
+                        doc.error(f"{p_path}.name", "A port name must be a string such as 'http'.")
+                    ok = False
+                    continue
+                if name in seen:
+                    doc.error(
+                        f"{p_path}.name",
+                        f"The port name '{name}' is already used by {seen[name]}: port names must be unique in a pod.",
+                    )
+                    ok = False
+                    continue
+                seen[name] = p_path
+            if number is None or protocol is None:
+                ok = False
+                continue
+            if name:  # only named ports matter to NetworkPolicies
+                ports.append(ContainerPort(name, number, protocol))
+    return tuple(sorted(ports, key=lambda p: p.name)) if ok else None
+
+
+@dataclass
+class _WorkloadDraft:
+    namespace: str
+    name: str
+    labels: dict[str, str]
+    ports: tuple[ContainerPort, ...]
+    ip: str | None
+    document: int
+    path: str
+
+
+def _workload(doc: _Doc, path: str, data: dict, kind: str) -> _WorkloadDraft | None:
+    errors_before = len(doc.errors)
+    api_version, template_keys = WORKLOAD_KINDS[kind]
+    if data.get("apiVersion") != api_version:
+        doc.error(
+            _join(path, "apiVersion"),
+            f"apiVersion '{data.get('apiVersion')}' is not served for {kind}: use {api_version}.",
+        )
+    name, namespace = _metadata(doc, _join(path, "metadata"), data, validate.check_dns_subdomain, kind)
+    if template_keys:
+        template_path = _join(path, ".".join(template_keys))
+        template = doc.mapping(template_path, _dig(data, template_keys)) or {}
+        labels_path = f"{template_path}.metadata.labels"
+        labels_value = _dig(template, ("metadata", "labels"))
+        spec_path, pod_spec = f"{template_path}.spec", template.get("spec")
+    else:
+        labels_path, labels_value = _join(path, "metadata.labels"), _dig(data, ("metadata", "labels"))
+        spec_path, pod_spec = _join(path, "spec"), data.get("spec")
+    labels = _labels(doc, labels_path, labels_value)
+    pod_spec = doc.mapping(spec_path, pod_spec) or {}
+    ports = _container_ports(doc, spec_path, pod_spec)
+    ip = None
+    if kind == "Pod":
+        pod_ip = _dig(data, ("status", "podIP"))
+        if pod_ip not in (None, ""):
+            ip = doc.check(_join(path, "status.podIP"), validate.check_ip, pod_ip, "pod IP")
+    if len(doc.errors) > errors_before or labels is None or ports is None:
+        return None
+    return _WorkloadDraft(namespace, name, labels, ports, ip, doc.number, path)
+
+
+def _workload_name(name: str, taken: set[tuple[str, str]], namespace: str) -> str:
+    """Object names may be DNS subdomains (with dots); a design's workload names are DNS labels."""
+    base = validate._suggest_name(name.replace(".", "-"))
+    candidate, suffix = base, 2
+    while (namespace, candidate) in taken:
+        tail = f"-{suffix}"
+        candidate = base[: 63 - len(tail)].rstrip("-") + tail
+        suffix += 1
+    return candidate
+
+
+# ---------------------------------------------------------------- the whole body
+
+
+def _objects(number: int, data: Any, errors: list[DocumentError]) -> Iterator[tuple[_Doc, str, dict]]:
+    """Every object of one document, ``List`` (and ``*List``) items expanded with their path."""
+    doc = _Doc(number, errors)
+    if not isinstance(data, dict):
+        doc.error("", ERR_NOT_OBJECT.format(n=number))
+        return
+    kind = data.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and "items" in data:
+        for index, item in enumerate(doc.sequence("items", data.get("items"))):
+            if not isinstance(item, dict):
+                doc.error(f"items[{index}]", f"items[{index}] is not a Kubernetes object (a mapping with a kind).")
+                continue
+            yield doc, f"items[{index}]", item
+        return
+    yield doc, "", data
+
+
+def import_manifests(text: str | bytes) -> Imported:
+    """Parse and validate a multi-document body; raise :class:`ImportFailed` listing every error."""
+    documents = load_documents(text)
+    if not documents:
+        raise ImportFailed([DocumentError(1, "", ERR_EMPTY)])
+    errors: list[DocumentError] = []
+    namespaces: dict[str, Namespace] = {}
+    namespace_docs: dict[str, str] = {}
+    policies: dict[tuple[str, str], Policy] = {}
+    policy_docs: dict[tuple[str, str], str] = {}
+    drafts: list[_WorkloadDraft] = []
+    skipped: list[Skipped] = []
+    for number, data in documents:
+        for doc, path, obj in _objects(number, data, errors):
+            kind = obj.get("kind")
+            where = f"document {number}" + (f" {path}" if path else "")
+            if not isinstance(kind, str) or not kind:
+                doc.error(
+                    _join(path, "kind"), "The object has no kind: every manifest needs 'kind' (e.g. NetworkPolicy)."
+                )
+            elif kind == "NetworkPolicy":
+                policy = _policy(doc, path, obj)
+                if policy is None:
+                    continue
+                key = (policy.namespace, policy.name)
+                if key in policies:
+                    doc.error(
+                        _join(path, "metadata.name"),
+                        f"NetworkPolicy {policy.ref} is already defined in {policy_docs[key]}: names must be "
+                        f"unique in a namespace; rename or remove one.",
+                    )
+                    continue
+                policies[key], policy_docs[key] = policy, where
+            elif kind == "Namespace":
+                namespace = _namespace(doc, path, obj)
+                if namespace is None:
+                    continue
+                if namespace.name in namespaces:
+                    doc.error(
+                        _join(path, "metadata.name"),
+                        f"Namespace {namespace.name} is already defined in {namespace_docs[namespace.name]}: "
+                        f"keep one of them.",
+                    )
+                    continue
+                namespaces[namespace.name], namespace_docs[namespace.name] = namespace, where
+            elif kind in WORKLOAD_KINDS:
+                draft = _workload(doc, path, obj, kind)
+                if draft is not None:
+                    drafts.append(draft)
+            else:
+                metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+                name = metadata.get("name") if isinstance(metadata.get("name"), str) else ""
+                skipped.append(Skipped(number, path, kind, name))
+    if errors:
+        raise ImportFailed(errors)
+
+    taken: set[tuple[str, str]] = set()
+    workloads = []
+    for draft in drafts:
+        name = _workload_name(draft.name, taken, draft.namespace)
+        taken.add((draft.namespace, name))
+        workloads.append(Workload(draft.namespace, name, tuple(sorted(draft.labels.items())), draft.ports, ip=draft.ip))
+    used = {w.namespace for w in workloads} | {p.namespace for p in policies.values()}
+    for name in used - set(namespaces):
+        namespaces[name] = Namespace(name)
+    return Imported(
+        namespaces=tuple(namespaces[n] for n in sorted(namespaces)),
+        workloads=tuple(sorted(workloads, key=lambda w: (w.namespace, w.name))),
+        policies=tuple(policies[k] for k in sorted(policies)),
+        skipped=tuple(skipped),
+    )
+
+
+def parse_policy(text: str) -> Policy:
+    """Exactly one NetworkPolicy from YAML (the editor's "edit as YAML"); raises :class:`ImportFailed`."""
+    errors: list[DocumentError] = []
+    objects = [obj for number, data in load_documents(text) for obj in _objects(number, data, errors)]
+    if errors:
+        raise ImportFailed(errors)
+    if len(objects) != 1 or objects[0][2].get("kind") != "NetworkPolicy":
+        raise ImportFailed([DocumentError(1, "", "Give exactly one NetworkPolicy document (kind: NetworkPolicy).")])
+    doc, path, obj = objects[0]
+    policy = _policy(doc, path, obj)
+    if doc.errors or policy is None:
+        raise ImportFailed(doc.errors or [DocumentError(1, "", "The NetworkPolicy could not be read.")])
+    return policy
+
+
+def policy_from_manifest(manifest: dict) -> Policy:
+    """A stored (rendered) manifest back into the domain; raises :class:`ImportFailed` if it is invalid."""
+    errors: list[DocumentError] = []
+    doc = _Doc(1, errors)
+    policy = _policy(doc, "", manifest)
+    if errors or policy is None:
+        raise ImportFailed(errors or [DocumentError(1, "", "The NetworkPolicy could not be read.")])
+    return policy
+
+
+__all__ = [
+    "IMPORTED_SETTINGS",
+    "DocumentError",
+    "ImportFailed",
+    "Imported",
+    "MAX_BYTES",
+    "MAX_DOCUMENTS",
+    "Skipped",
+    "import_manifests",
+    "load_documents",
+    "parse_policy",
+    "policy_from_manifest",
+]
