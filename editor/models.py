@@ -78,6 +78,7 @@ class Workload(models.Model):
     name = models.CharField(max_length=63, validators=[validate_workload_name])
     labels = models.JSONField(default=dict, blank=True, validators=[validate_labels])
     ports = models.JSONField(default=list, blank=True, help_text="Named container ports: [{name, port, protocol}].")
+    ip = models.GenericIPAddressField(null=True, blank=True, help_text="The pod's IP, when imported from status.podIP.")
     x = models.FloatField(null=True, blank=True)
     y = models.FloatField(null=True, blank=True)
 
@@ -213,3 +214,42 @@ class ShareLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.design_id}:link{self.pk}"
+
+
+# ---------------------------------------------------------------- imported policies (issue 4)
+
+
+class ImportedPolicy(models.Model):
+    """A NetworkPolicy kept as it is (imported, or edited as YAML): exported next to the compiled ones.
+
+    ``manifest`` is the policy as ``editor.netpol.render.policy_manifest`` spells it, already validated.
+    """
+
+    design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="imported_policies")
+    namespace = models.CharField(max_length=63)
+    name = models.CharField(max_length=253)
+    manifest = models.JSONField()
+
+    class Meta:
+        ordering = ["namespace", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["design", "namespace", "name"], name="unique_imported_policy_per_design")
+        ]
+
+    def __str__(self) -> str:
+        return self.ref
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+class ImportBaseline(models.Model):
+    """What a design allowed when it was imported: the semantic diff compares against it."""
+
+    design = models.OneToOneField(Design, on_delete=models.CASCADE, related_name="import_baseline")
+    manifests = models.JSONField(help_text="The imported NetworkPolicies as rendered at import time.")
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"baseline of {self.design_id}"
