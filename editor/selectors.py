@@ -11,6 +11,7 @@ from django.http import Http404
 from editor import models
 from editor.netpol import model as nm
 from editor.netpol.compile import compile_design
+from editor.netpol.importer import policy_from_manifest
 from editor.netpol.lint import Finding, lint
 from editor.netpol.render import manifests, to_yaml
 
@@ -135,11 +136,13 @@ def design_snapshot(data: DesignData) -> dict:
                 "name": w.name,
                 "labels": w.labels,
                 "ports": w.ports,
+                "ip": w.ip,
                 "x": w.x,
                 "y": w.y,
             }
             for w in data.workloads
         ],
+        "policies": [p.manifest for p in data.imported_policies],
         "externals": [
             {"name": e.name, "cidr": e.cidr, "except": e.except_cidrs, "x": e.x, "y": e.y} for e in data.externals
         ],
@@ -172,6 +175,7 @@ def _workload(row: models.Workload, namespace_name: str) -> nm.Workload:
         name=row.name,
         labels=tuple(sorted(row.labels.items())),
         ports=tuple(nm.ContainerPort(p["name"], p["port"], p.get("protocol", "TCP")) for p in row.ports),
+        ip=row.ip,
     )
 
 
@@ -194,6 +198,7 @@ class DesignData:
     flows: list[models.Flow]
     graph: nm.Graph
     refs: dict[tuple[str, int], str]
+    imported_policies: tuple[models.ImportedPolicy, ...] = ()
 
 
 def design_load(design: models.Design) -> DesignData:
@@ -202,6 +207,7 @@ def design_load(design: models.Design) -> DesignData:
     workloads = list(design.workloads.all())
     externals = list(design.externals.all())
     flows = list(design.flows.all())
+    imported = tuple(design.imported_policies.all())
     ns_rows = {ns.pk: ns for ns in namespaces}
     for w in workloads:  # share the loaded namespace rows instead of a query per workload
         w.namespace = ns_rows[w.namespace_id]
@@ -215,8 +221,9 @@ def design_load(design: models.Design) -> DesignData:
         externals=tuple(nm.External(e.name, e.cidr, tuple(e.except_cidrs)) for e in externals),
         flows=tuple(flow_value(f, refs) for f in flows),
         settings=nm.Settings(design.isolate_ingress, design.isolate_egress, design.dns),
+        policies=tuple(policy_from_manifest(p.manifest) for p in imported),
     )
-    return DesignData(design, namespaces, workloads, externals, flows, graph, refs)
+    return DesignData(design, namespaces, workloads, externals, flows, graph, refs, imported)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ Django's ``ValidationError`` keyed by field, with a message that says how to fix
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -18,7 +19,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from editor import models, selectors
-from editor.netpol import validate
+from editor.netpol import importer, render, validate
+from editor.netpol import model as nm
 
 UNSET: Any = object()
 
@@ -527,6 +529,7 @@ def design_restore(*, design: models.Design, snapshot: dict, summary: str, actor
                 name=w["name"],
                 labels=w["labels"],
                 ports=w["ports"],
+                ip=w.get("ip"),
                 x=w["x"],
                 y=w["y"],
             )
@@ -549,6 +552,13 @@ def design_restore(*, design: models.Design, snapshot: dict, summary: str, actor
             _set_endpoint(flow, side, kind, rows[kind][ref])
         flows.append(flow)
     models.Flow.objects.bulk_create(flows)
+    design.imported_policies.all().delete()
+    models.ImportedPolicy.objects.bulk_create(
+        models.ImportedPolicy(
+            design=design, namespace=m["metadata"]["namespace"], name=m["metadata"]["name"], manifest=m
+        )
+        for m in snapshot.get("policies", [])
+    )
     _touch(design, summary, actor)
     return design
 
@@ -684,3 +694,128 @@ def link_create(*, design: models.Design, actor=None) -> models.ShareLink:
 def link_revoke(*, link: models.ShareLink, actor=None) -> None:
     """Revoke a link: anyone holding it gets 404 from now on."""
     link.delete()
+
+
+# ---------------------------------------------------------------- import and kept policies (issue 4)
+
+ERR_POLICY_EXISTS = "A NetworkPolicy named '{ref}' already exists in this design: pick another name or namespace."
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    design: models.Design
+    skipped: list[dict]
+
+
+def _import_layout(namespaces: list[str], workloads) -> dict[tuple[str, str], tuple[float, float]]:
+    """Columns by namespace, rows by name: a tidy first layout the user can rearrange."""
+    column = {name: index for index, name in enumerate(namespaces)}
+    rows: dict[str, int] = {}
+    out = {}
+    for w in workloads:
+        row = rows.get(w.namespace, 0)
+        rows[w.namespace] = row + 1
+        out[(w.namespace, w.name)] = (120.0 + 280.0 * column[w.namespace], 100.0 + 110.0 * row)
+    return out
+
+
+@transaction.atomic
+def design_import(*, owner, name: str, text: str | bytes, actor=None) -> ImportResult:
+    """A new design from existing manifests, keeping their meaning exactly.
+
+    Raises ``importer.ImportFailed`` (every error, per document with its path) before anything is saved,
+    or ``ValidationError`` for a bad design name.  The design is not isolated beyond its policies
+    (isolate_ingress, isolate_egress and dns off); the policies are kept as they are, and a baseline
+    of them is stored for the semantic diff.
+    """
+    imported = importer.import_manifests(text)
+    design = design_create(
+        owner=owner,
+        name=name,
+        description=f"Imported: {len(imported.policies)} NetworkPolicies, {len(imported.workloads)} workloads.",
+        isolate_ingress=importer.IMPORTED_SETTINGS.isolate_ingress,
+        isolate_egress=importer.IMPORTED_SETTINGS.isolate_egress,
+        dns=importer.IMPORTED_SETTINGS.dns,
+    )
+    namespaces = {
+        ns.name: ns
+        for ns in models.Namespace.objects.bulk_create(
+            models.Namespace(design=design, name=ns.name, labels=dict(ns.labels)) for ns in imported.namespaces
+        )
+    }
+    layout = _import_layout(list(namespaces), imported.workloads)
+    models.Workload.objects.bulk_create(
+        models.Workload(
+            design=design,
+            namespace=namespaces[w.namespace],
+            name=w.name,
+            labels=dict(w.labels),
+            ports=[{"name": p.name, "port": p.port, "protocol": p.protocol} for p in w.ports],
+            ip=w.ip,
+            x=layout[(w.namespace, w.name)][0],
+            y=layout[(w.namespace, w.name)][1],
+        )
+        for w in imported.workloads
+    )
+    rendered = [render.policy_manifest(p) for p in imported.policies]
+    models.ImportedPolicy.objects.bulk_create(
+        models.ImportedPolicy(design=design, namespace=p.namespace, name=p.name, manifest=m)
+        for p, m in zip(imported.policies, rendered, strict=True)
+    )
+    models.ImportBaseline.objects.create(design=design, manifests=rendered)
+    _touch(
+        design,
+        f"Imported {len(imported.policies)} NetworkPolicies and {len(imported.workloads)} workloads",
+        actor or owner,
+    )
+    return ImportResult(design, [s.as_dict() for s in imported.skipped])
+
+
+def _policy_from_text(text: str) -> nm.Policy:
+    try:
+        return importer.parse_policy(text)
+    except importer.ImportFailed as exc:
+        raise ValidationError(
+            {"manifest": [f"{e.path}: {e.message}" if e.path else e.message for e in exc.errors]}
+        ) from None
+
+
+def _policy_clash(design: models.Design, policy: nm.Policy, instance=None) -> None:
+    clash = design.imported_policies.filter(namespace=policy.namespace, name=policy.name)
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise _invalid("manifest", ERR_POLICY_EXISTS.format(ref=policy.ref))
+
+
+@transaction.atomic
+def imported_policy_create(*, design: models.Design, text: str, actor=None) -> models.ImportedPolicy:
+    """Keep one more NetworkPolicy, written as YAML and validated like import."""
+    policy = _policy_from_text(text)
+    _policy_clash(design, policy)
+    row = models.ImportedPolicy(
+        design=design, namespace=policy.namespace, name=policy.name, manifest=render.policy_manifest(policy)
+    )
+    row.full_clean()
+    row.save()
+    _touch(design, f"Added NetworkPolicy {row.ref}", actor)
+    return row
+
+
+@transaction.atomic
+def imported_policy_update(*, policy: models.ImportedPolicy, text: str, actor=None) -> models.ImportedPolicy:
+    """Replace a kept NetworkPolicy by its edited YAML (validated like import; may rename it)."""
+    value = _policy_from_text(text)
+    _policy_clash(policy.design, value, instance=policy)
+    policy.namespace, policy.name, policy.manifest = value.namespace, value.name, render.policy_manifest(value)
+    policy.full_clean()
+    policy.save()
+    _touch(policy.design, f"Changed NetworkPolicy {policy.ref}", actor)
+    return policy
+
+
+@transaction.atomic
+def imported_policy_delete(*, policy: models.ImportedPolicy, actor=None) -> None:
+    design, ref = policy.design, policy.ref
+    policy.delete()
+    _touch(design, f"Deleted NetworkPolicy {ref}", actor)
