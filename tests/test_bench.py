@@ -1,0 +1,90 @@
+"""``manage.py bench --quick`` runs end to end, so the benchmark cannot rot.  No test here asserts a time."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from editor import bench, selectors
+from editor.netpol.compile import compile_design
+
+
+def test_synthetic_spec_has_about_four_flows_per_workload_across_namespaces_with_named_ports():
+    spec = bench.synthetic_spec(100, 10)
+    assert len(spec.workloads) == 100
+    assert len(spec.namespaces) == 10
+    assert 4 <= len(spec.flows) / len(spec.workloads) < 4.2
+    ends = [(next(iter(f["source"])), next(iter(f["destination"]))) for f in spec.flows]
+    assert ("workload", "external") in ends and ("external", "workload") in ends
+    assert ("workload", "namespace") in ends
+    cross = [
+        f
+        for f in spec.flows
+        if "workload" in f["source"]
+        and "workload" in f["destination"]
+        and f["source"]["workload"].split("/")[0] != f["destination"]["workload"].split("/")[0]
+    ]
+    assert cross
+    assert any(isinstance(p["port"], str) for f in spec.flows for p in f["ports"])
+    pairs = [(str(f["source"]), str(f["destination"])) for f in spec.flows]
+    assert len(pairs) == len(set(pairs)), "a flow is drawn twice"
+
+
+def test_synthetic_spec_refuses_too_few_workloads_per_namespace():
+    with pytest.raises(ValueError, match="3 workloads per namespace"):
+        bench.synthetic_spec(10, 5)
+
+
+@pytest.mark.django_db
+def test_synthetic_design_in_the_database_compiles_like_its_domain_graph(user):
+    spec = bench.synthetic_spec(40, 4)
+    design = bench.spec_design_create(owner=user, spec=spec, name="bench")
+    data = selectors.design_load(design)
+    assert data.graph == bench.spec_graph(spec)
+    assert compile_design(data.graph) == compile_design(bench.spec_graph(spec))
+    (revision,) = design.revisions.all()
+    assert len(revision.snapshot["flows"]) == len(spec.flows)
+
+
+@pytest.mark.django_db
+def test_edit_pairs_are_new_flows_the_api_accepts(user):
+    spec = bench.synthetic_spec(40, 4)
+    design = bench.spec_design_create(owner=user, spec=spec, name="bench")
+    client = bench.api_client(user)
+    for port, (source, destination) in enumerate(bench.edit_pairs(spec, 3), start=20000):
+        bench.api_edit(client, design.pk, source, destination, port)
+    assert design.flows.count() == len(spec.flows) + 3
+
+
+def test_percentiles_are_nearest_rank():
+    timing = bench.Timing([float(n) for n in range(1, 101)])
+    assert timing.median == 50.5
+    assert timing.p95 == 95.0
+    assert bench.Timing([3.0, 1.0, 2.0]).p95 == 3.0
+
+
+def test_write_markdown_replaces_only_the_table_between_the_markers(tmp_path):
+    path = tmp_path / "benchmarks.md"
+    path.write_text(f"# Benchmarks\n\nintro\n\n{bench.BEGIN}\nold table\n{bench.END}\n\n## Optimisations\nkept\n")
+    bench.write_markdown(path, bench.Report(machine={"CPU": "test"}, quick=True))
+    text = path.read_text()
+    assert "old table" not in text
+    assert "| CPU | test |" in text
+    assert text.startswith("# Benchmarks\n\nintro\n\n") and text.endswith("## Optimisations\nkept\n")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_quick_prints_and_writes_the_table(tmp_path, capsys):
+    output = tmp_path / "benchmarks.md"
+    call_command("bench", "--quick", "--in-place", "--output", str(output))
+    printed = capsys.readouterr().out
+    for figure in (
+        "compile → manifest dicts",
+        "compile + YAML render",
+        "edit via API",
+        "SQL queries per edit",
+        "| cores |",
+        "| database |",
+    ):
+        assert figure in printed
+    assert printed in output.read_text()
