@@ -12,6 +12,9 @@ PROTOCOL_ERRORS = {"invalid_choice": '"{input}" is not a protocol: use TCP, UDP 
 
 
 class DesignSerializer(serializers.ModelSerializer):
+    owner = serializers.SerializerMethodField(help_text="The owner's username.")
+    access = serializers.SerializerMethodField(help_text="Your access: owner, editor (read and change) or viewer.")
+
     class Meta:
         model = models.Design
         fields = [
@@ -24,9 +27,19 @@ class DesignSerializer(serializers.ModelSerializer):
             "revision",
             "created",
             "updated",
+            "owner",
+            "access",
         ]
-        read_only_fields = ["id", "revision", "created", "updated"]
+        read_only_fields = ["id", "revision", "created", "updated", "owner", "access"]
         extra_kwargs = {"name": {"validators": []}, "description": {"required": False}}
+
+    def get_owner(self, obj) -> str:
+        return obj.owner.get_username()
+
+    @extend_schema_field({"type": "string", "enum": ["owner", "editor", "viewer"]})
+    def get_access(self, obj) -> str:
+        access = getattr(obj, "access", None)  # set by the selectors
+        return access or "owner"
 
 
 class NamespaceSerializer(serializers.ModelSerializer):

@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from editor.api import views
+from editor.api import sharing, views
 
 router = SimpleRouter()
 router.register("designs", views.DesignViewSet, basename="design")
@@ -24,3 +24,29 @@ for prefix, viewset in (
         path(f"designs/<int:design_pk>/{prefix}/", viewset.as_view(LIST), name=f"{prefix}-list"),
         path(f"designs/<int:design_pk>/{prefix}/<int:pk>/", viewset.as_view(DETAIL), name=f"{prefix}-detail"),
     ]
+# sharing and history (editor/api/sharing.py)
+urlpatterns += [
+    path("designs/<int:design_pk>/shares/", sharing.ShareViewSet.as_view(LIST), name="shares-list"),
+    path(
+        "designs/<int:design_pk>/shares/<int:pk>/",
+        sharing.ShareViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="shares-detail",
+    ),
+    path("designs/<int:design_pk>/links/", sharing.LinkViewSet.as_view(LIST), name="links-list"),
+    path(
+        "designs/<int:design_pk>/links/<int:pk>/",
+        sharing.LinkViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
+        name="links-detail",
+    ),
+    path("designs/<int:design_pk>/revisions/", sharing.RevisionViewSet.as_view({"get": "list"}), name="revisions-list"),
+    path(
+        "designs/<int:design_pk>/revisions/<int:number>/",
+        sharing.RevisionViewSet.as_view({"get": "retrieve"}),
+        name="revisions-detail",
+    ),
+    path(
+        "designs/<int:design_pk>/revisions/<int:number>/restore/",
+        sharing.RevisionViewSet.as_view({"post": "restore"}),
+        name="revisions-restore",
+    ),
+]
