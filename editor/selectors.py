@@ -9,6 +9,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from editor import models
+from editor.netpol import analyze
 from editor.netpol import model as nm
 from editor.netpol.compile import compile_design
 from editor.netpol.importer import policy_from_manifest
@@ -240,3 +241,22 @@ class Compiled:
 def design_compile(data: DesignData) -> Compiled:
     policies = compile_design(data.graph)
     return Compiled(policies, manifests(policies), lint(data.graph, policies))
+
+
+# ---------------------------------------------------------------- analysis (issue 4)
+
+
+def design_connections(data: DesignData) -> list[analyze.Connection]:
+    """Workload → workload connections the design's policies allow, each with its ports and the policies
+    that allow it (pairs that no policy restricts on either side are left out).  The canvas draws these."""
+    return analyze.connections(data.graph, compile_design(data.graph))
+
+
+def design_import_diff(data: DesignData) -> analyze.Diff | None:
+    """Connections added and removed compared with what the design allowed when it was imported
+    (``None`` for a design that was not imported)."""
+    baseline = models.ImportBaseline.objects.filter(design=data.design).first()
+    if baseline is None:
+        return None
+    before = [policy_from_manifest(m) for m in baseline.manifests]
+    return analyze.semantic_diff(data.graph, before, compile_design(data.graph))

@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from editor.api import sharing, views
+from editor.api import analysis, sharing, views
 
 router = SimpleRouter()
 router.register("designs", views.DesignViewSet, basename="design")
@@ -12,6 +12,11 @@ DETAIL = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # import, reachability, truth table (issue 4); before the router so "import" is not read as an id
+    path("designs/import/", analysis.DesignImportView.as_view(), name="design-import"),
+    path("designs/<int:pk>/reachability/", analysis.ReachabilityView.as_view(), name="design-reachability"),
+    path("designs/<int:pk>/matrix/", analysis.MatrixView.as_view(), name="design-matrix"),
+    path("designs/<int:pk>/connections/", analysis.ConnectionsView.as_view(), name="design-connections"),
     *router.urls,
 ]
 for prefix, viewset in (

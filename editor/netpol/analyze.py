@@ -31,7 +31,7 @@ class Host:
             labels=workload.labels_dict,
             namespace_labels=graph.namespace(workload.namespace).labels_dict,
             ports=workload.ports,
-            ip=ip,
+            ip=ip if ip is not None else workload.ip,
             name=workload.ref,
         )
 
@@ -141,3 +141,493 @@ def connection(policies: list[Policy], source: Host, destination: Host, protocol
     egress = side_verdict(policies, source, "egress", destination, protocol, port)
     ingress = side_verdict(policies, destination, "ingress", source, protocol, port)
     return Verdict(egress.allowed and ingress.allowed, egress, ingress)
+
+
+# ---------------------------------------------------------------- explanations
+
+
+def _direction_words(direction: str) -> tuple[str, str]:
+    return ("to", "egress") if direction == "egress" else ("from", "ingress")
+
+
+def explain_side(
+    policies: list[Policy], pod: Host, direction: str, other: Host, protocol: str, port: int
+) -> tuple[SideVerdict, str]:
+    """The verdict of one side and a sentence saying why (which policies, which rule, or why none)."""
+    verdict = side_verdict(policies, pod, direction, other, protocol, port)
+    preposition, word = _direction_words(direction)
+    what = f"{protocol} {port} {preposition} {other.name}"
+    if not pod.is_pod:
+        return verdict, f"{pod.name} is outside the cluster: no NetworkPolicy applies to it, so its side allows {what}."
+    if not verdict.policies:
+        return verdict, f"No policy selects {pod.name} for {word}, so {pod.name} allows all {word}, also {what}."
+    isolated = f"{pod.name} is isolated for {word} by {', '.join(verdict.policies)}"
+    if verdict.allowed:
+        rules = "; ".join(f"{ref} {word} rule {index + 1}" for ref, index in verdict.allowing)
+        return verdict, f"{isolated}; {rules} allows {what}."
+    hints = []
+    destination_ports = other.ports if direction == "egress" else pod.ports
+    for policy in selecting_policies(policies, pod, direction):
+        rules = policy.egress if direction == "egress" else policy.ingress
+        for index, rule in enumerate(rules):
+            peers_ok = not rule.peers or any(peer_matches(p, policy.namespace, other) for p in rule.peers)
+            if peers_ok and rule.ports:
+                ports = ", ".join(_port_text(p, destination_ports) for p in rule.ports)
+                hints.append(f"{policy.ref} {word} rule {index + 1} matches {other.name} but only on {ports}")
+    text = f"{isolated}; no {word} rule allows {what}."
+    if hints:
+        text += " (" + "; ".join(hints) + ".)"
+    return verdict, text
+
+
+def _port_text(port: Port, destination_ports: tuple[ContainerPort, ...]) -> str:
+    if isinstance(port.port, str):
+        resolved = next(
+            (cp.port for cp in destination_ports if cp.name == port.port and cp.protocol == port.protocol), None
+        )
+        return f"{port.label()} (= {resolved})" if resolved is not None else f"{port.label()} (not declared)"
+    return port.label()
+
+
+# ---------------------------------------------------------------- reachability by reference
+
+
+class UnknownRef(ValueError):
+    """A reference that is neither a workload of the design nor an IP address, or a port that does not resolve."""
+
+
+def resolve_host(graph: Graph, ref: str) -> Host:
+    """A workload ``ns/name``, or an IP address: a workload's pod IP is that pod, any other IP is outside."""
+    ref = (ref or "").strip()
+    workload = graph.workload(ref)
+    if workload is not None:
+        return Host.of_workload(graph, workload)
+    try:
+        address = ipaddress.ip_address(ref)
+    except ValueError:
+        known = ", ".join(w.ref for w in graph.workloads[:10]) or "(no workloads yet)"
+        raise UnknownRef(
+            f"'{ref}' is neither a workload of this design (<namespace>/<name>, e.g. {known}) nor an IP address."
+        ) from None
+    for w in graph.workloads:
+        if w.ip is not None and ipaddress.ip_address(w.ip) == address:
+            return Host.of_workload(graph, w)
+    return Host.outside(str(address))
+
+
+def resolve_port(destination: Host, protocol: str, port: int | str) -> int:
+    """A port number, or a named port of the destination pod, as a number."""
+    if isinstance(port, int):
+        return port
+    text = str(port).strip()
+    if text.isdigit():
+        return int(text)
+    for cp in destination.ports:
+        if cp.name == text and cp.protocol == protocol:
+            return cp.port
+    declared = ", ".join(f"{cp.name} ({cp.protocol} {cp.port})" for cp in destination.ports) or "none"
+    raise UnknownRef(
+        f"{destination.name} declares no {protocol} port named '{text}' (its named ports: {declared}): "
+        f"give a port number or one of its port names."
+    )
+
+
+@dataclass(frozen=True)
+class Reachability:
+    source: Host
+    destination: Host
+    protocol: str
+    port: int
+    verdict: Verdict
+    egress_text: str
+    ingress_text: str
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict.allowed
+
+    def as_dict(self, explain: bool = False) -> dict:
+        def side(v: SideVerdict, text: str) -> dict:
+            out: dict = {"allowed": v.allowed, "policies": list(v.policies)}
+            if explain:
+                out["explanation"] = text
+                out["rules"] = [{"policy": ref, "rule": index} for ref, index in v.allowing]
+            return out
+
+        return {
+            "allowed": self.verdict.allowed,
+            "egress": side(self.verdict.egress, self.egress_text),
+            "ingress": side(self.verdict.ingress, self.ingress_text),
+        }
+
+
+def reachability(
+    graph: Graph, policies: list[Policy], source: str, destination: str, protocol: str, port: int | str
+) -> Reachability:
+    """Can ``source`` reach ``destination`` on (protocol, port)?  Both sides, explained."""
+    src = resolve_host(graph, source)
+    dst = resolve_host(graph, destination)
+    number = resolve_port(dst, protocol, port)
+    egress, egress_text = explain_side(policies, src, "egress", dst, protocol, number)
+    ingress, ingress_text = explain_side(policies, dst, "ingress", src, protocol, number)
+    verdict = Verdict(egress.allowed and ingress.allowed, egress, ingress)
+    return Reachability(src, dst, protocol, number, verdict, egress_text, ingress_text)
+
+
+# ---------------------------------------------------------------- the truth table
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Workloads × workloads for one (protocol, port).  Rows are sources, bit ``j`` of a row the destination.
+
+    ``egress[i]`` bit ``j``: i's egress allows i → j; ``ingress[i]`` bit ``j``: j's ingress allows i → j.
+    """
+
+    workloads: tuple[str, ...]
+    protocol: str
+    port: int
+    egress: tuple[int, ...]
+    ingress: tuple[int, ...]
+    egress_isolated: tuple[bool, ...] = ()
+    ingress_isolated: tuple[bool, ...] = ()
+
+    def egress_allows(self, i: int, j: int) -> bool:
+        return bool(self.egress[i] >> j & 1)
+
+    def ingress_allows(self, i: int, j: int) -> bool:
+        return bool(self.ingress[i] >> j & 1)
+
+    def allowed(self, i: int, j: int) -> bool:
+        return bool((self.egress[i] & self.ingress[i]) >> j & 1)
+
+    def _bools(self, rows) -> list[list[bool]]:
+        n = len(self.workloads)
+        table = []
+        for row in rows:
+            bits = format(row, f"0{n}b")[::-1] if n else ""
+            table.append([b == "1" for b in bits])
+        return table
+
+    def as_dict(self) -> dict:
+        return {
+            "protocol": self.protocol,
+            "port": self.port,
+            "workloads": list(self.workloads),
+            "egress": self._bools(self.egress),
+            "ingress": self._bools(self.ingress),
+            "allowed": self._bools(e & i for e, i in zip(self.egress, self.ingress, strict=True)),
+        }
+
+
+class _Groups:
+    """Workloads grouped by (namespace, labels, ports): every selector and named port sees a group as one."""
+
+    def __init__(self, graph: Graph):
+        self.workloads = list(graph.workloads)
+        self.n = len(self.workloads)
+        self.full = (1 << self.n) - 1
+        index: dict[tuple, int] = {}
+        self.keys: list[tuple] = []
+        self.masks: list[int] = []
+        self.hosts: list[Host] = []
+        self.group_of: list[int] = []
+        for i, w in enumerate(self.workloads):
+            key = (w.namespace, w.labels, w.ports)
+            g = index.get(key)
+            if g is None:
+                g = index[key] = len(self.keys)
+                self.keys.append(key)
+                self.masks.append(0)
+                self.hosts.append(Host.of_workload(graph, w, ip=None))
+            self.masks[g] |= 1 << i
+            self.group_of.append(g)
+        self.ips = [(i, ipaddress.ip_address(w.ip)) for i, w in enumerate(self.workloads) if w.ip]
+        self._peer_cache: dict[tuple[Peer, str], int] = {}
+
+    def peer_mask(self, peer: Peer, policy_namespace: str) -> int:
+        key = (peer, policy_namespace)
+        cached = self._peer_cache.get(key)
+        if cached is not None:
+            return cached
+        mask = 0
+        if peer.ip_block is not None:
+            network = ipaddress.ip_network(peer.ip_block.cidr, strict=False)
+            excepts = [ipaddress.ip_network(e, strict=False) for e in peer.ip_block.except_]
+            for i, address in self.ips:
+                if (
+                    address.version == network.version
+                    and address in network
+                    and not any(address in e for e in excepts)
+                ):
+                    mask |= 1 << i
+        else:
+            for g, host in enumerate(self.hosts):
+                if peer_matches(peer, policy_namespace, host):
+                    mask |= self.masks[g]
+        self._peer_cache[key] = mask
+        return mask
+
+    def rule_peers_mask(self, rule: Rule, policy_namespace: str) -> int:
+        if not rule.peers:
+            return self.full
+        mask = 0
+        for peer in rule.peers:
+            mask |= self.peer_mask(peer, policy_namespace)
+        return mask
+
+
+def _selecting(policies: list[Policy], host: Host, direction: str) -> list[Policy]:
+    return selecting_policies(policies, host, direction)
+
+
+def matrix(graph: Graph, policies: list[Policy], protocol: str, port: int) -> Matrix:
+    """The truth table, fast: each policy rule is evaluated once per group of equivalent workloads.
+
+    Workloads with the same namespace, labels and declared ports are indistinguishable to selectors and
+    named ports, so selection, ports and peers are decided per group; only ipBlocks look at single pod IPs.
+    """
+    groups = _Groups(graph)
+    by_namespace: dict[str, list[Policy]] = {}
+    for policy in policies:
+        by_namespace.setdefault(policy.namespace, []).append(policy)
+    n_groups = len(groups.keys)
+    egress_group_rows = [groups.full] * n_groups
+    egress_selected = [False] * n_groups
+    ingress_selected = [False] * n_groups
+    # ports of a rule against every destination group, once per distinct port tuple
+    port_cache: dict[tuple[Port, ...], int] = {}
+
+    def ports_mask(ports: tuple[Port, ...]) -> int:
+        if not ports:
+            return groups.full
+        cached = port_cache.get(ports)
+        if cached is None:
+            cached = 0
+            for g, host in enumerate(groups.hosts):
+                if any(port_matches(p, protocol, port, host.ports) for p in ports):
+                    cached |= groups.masks[g]
+            port_cache[ports] = cached
+        return cached
+
+    ingress_rows = [0] * groups.n
+    open_columns = 0  # destinations whose ingress allows everyone
+    for g, host in enumerate(groups.hosts):
+        candidates = by_namespace.get(host.namespace or "", [])
+        egress_policies = [p for p in candidates if p.egress_isolated and p.pod_selector.matches(host.labels)]
+        if egress_policies:
+            egress_selected[g] = True
+            row = 0
+            for policy in egress_policies:
+                for rule in policy.egress:
+                    row |= groups.rule_peers_mask(rule, policy.namespace) & ports_mask(rule.ports)
+            egress_group_rows[g] = row
+        ingress_policies = [p for p in candidates if p.ingress_isolated and p.pod_selector.matches(host.labels)]
+        if not ingress_policies:
+            open_columns |= groups.masks[g]
+            continue
+        ingress_selected[g] = True
+        sources = 0
+        for policy in ingress_policies:
+            for rule in policy.ingress:
+                if not rule.ports or any(port_matches(p, protocol, port, host.ports) for p in rule.ports):
+                    sources |= groups.rule_peers_mask(rule, policy.namespace)
+        column = groups.masks[g]
+        while sources:
+            low = sources & -sources
+            ingress_rows[low.bit_length() - 1] |= column
+            sources ^= low
+    return Matrix(
+        workloads=tuple(w.ref for w in groups.workloads),
+        protocol=protocol,
+        port=port,
+        egress=tuple(egress_group_rows[groups.group_of[i]] for i in range(groups.n)),
+        ingress=tuple(row | open_columns for row in ingress_rows),
+        egress_isolated=tuple(egress_selected[groups.group_of[i]] for i in range(groups.n)),
+        ingress_isolated=tuple(ingress_selected[groups.group_of[i]] for i in range(groups.n)),
+    )
+
+
+def matrix_naive(graph: Graph, policies: list[Policy], protocol: str, port: int) -> Matrix:
+    """The same table by asking :func:`connection` for every pair: the reference :func:`matrix` is checked against."""
+    hosts = [Host.of_workload(graph, w) for w in graph.workloads]
+    egress, ingress = [], []
+    for source in hosts:
+        e_row = i_row = 0
+        for j, destination in enumerate(hosts):
+            verdict = connection(policies, source, destination, protocol, port)
+            e_row |= verdict.egress.allowed << j
+            i_row |= verdict.ingress.allowed << j
+        egress.append(e_row)
+        ingress.append(i_row)
+    return Matrix(
+        workloads=tuple(w.ref for w in graph.workloads),
+        protocol=protocol,
+        port=port,
+        egress=tuple(egress),
+        ingress=tuple(ingress),
+        egress_isolated=tuple(bool(selecting_policies(policies, h, "egress")) for h in hosts),
+        ingress_isolated=tuple(bool(selecting_policies(policies, h, "ingress")) for h in hosts),
+    )
+
+
+# ---------------------------------------------------------------- connections between workloads (canvas, diff)
+
+OTHER_PORT = "other"
+
+
+def probes(graph: Graph, policies: list[Policy]) -> list[tuple[str, int | str]]:
+    """(protocol, port) pairs that tell every rule apart: the ports rules and workloads name, plus one
+    port per protocol that no rule names (``OTHER_PORT``, evaluated at a free port number)."""
+    found: set[tuple[str, int]] = set()
+    protocols = {"TCP"}
+    for policy in policies:
+        for rule in (*policy.ingress, *policy.egress):
+            for p in rule.ports:
+                protocols.add(p.protocol)
+                if isinstance(p.port, int):
+                    found.add((p.protocol, p.port))
+                    if p.end_port is not None:
+                        found.add((p.protocol, p.end_port))
+    for w in graph.workloads:
+        for cp in w.ports:
+            found.add((cp.protocol, cp.port))
+            protocols.add(cp.protocol)
+    out: list[tuple[str, int | str]] = sorted(found)
+    out += [(protocol, OTHER_PORT) for protocol in sorted(protocols)]
+    return out
+
+
+def free_port(policies: list[Policy], protocol: str) -> int:
+    """A port number no rule of ``protocol`` names or covers by a range (what "any other port" means)."""
+    used: list[tuple[int, int]] = []
+    for policy in policies:
+        for rule in (*policy.ingress, *policy.egress):
+            for p in rule.ports:
+                if p.protocol == protocol and isinstance(p.port, int):
+                    used.append((p.port, p.end_port or p.port))
+    candidate = 65535
+    while candidate > 1:
+        covering = [low for low, high in used if low <= candidate <= high]
+        if not covering:
+            break
+        candidate = min(covering) - 1
+    return max(candidate, 1)
+
+
+def _probe_matrices(graph: Graph, policies: list[Policy]) -> list[tuple[str, int | str, Matrix]]:
+    out = []
+    for protocol, port in probes(graph, policies):
+        number = free_port(policies, protocol) if port == OTHER_PORT else port
+        out.append((protocol, port, matrix(graph, policies, protocol, int(number))))
+    return out
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What ``source`` may open to ``destination``, and the policies that allow it (either side)."""
+
+    source: str
+    destination: str
+    ports: tuple[str, ...]
+    egress_policies: tuple[str, ...]
+    ingress_policies: tuple[str, ...]
+
+    @property
+    def policies(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.egress_policies) | set(self.ingress_policies)))
+
+
+def _ports_label(allowed: list[tuple[str, int | str]], denied: list[tuple[str, int | str]]) -> tuple[str, ...]:
+    labels = []
+    for protocol in sorted({p for p, _ in allowed}):
+        numbers = [port for p, port in allowed if p == protocol and port != OTHER_PORT]
+        if (protocol, OTHER_PORT) in allowed:
+            blocked = sorted(str(port) for p, port in denied if p == protocol and port != OTHER_PORT)
+            labels.append(f"{protocol} all" + (f" but {', '.join(blocked)}" if blocked else ""))
+        else:
+            labels.extend(f"{protocol} {n}" for n in sorted(numbers))  # type: ignore[type-var]
+    return tuple(labels)
+
+
+def connections(graph: Graph, policies: list[Policy]) -> list[Connection]:
+    """Every workload → workload connection some policy allows (pairs no policy restricts are left out:
+    they are open on both sides), with its ports and the policies whose rules allow it."""
+    tables = _probe_matrices(graph, policies)
+    n = len(graph.workloads)
+    hosts = [Host.of_workload(graph, w) for w in graph.workloads]
+    out = []
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                continue
+            allowed, denied = [], []
+            egress_refs: set[str] = set()
+            ingress_refs: set[str] = set()
+            restricted = False
+            for protocol, port, table in tables:
+                if not (table.egress_isolated[i] or table.ingress_isolated[j]):
+                    continue
+                restricted = True
+                if table.allowed(i, j):
+                    allowed.append((protocol, port))
+                    verdict = connection(policies, hosts[i], hosts[j], protocol, table.port)
+                    egress_refs.update(ref for ref, _ in verdict.egress.allowing)
+                    ingress_refs.update(ref for ref, _ in verdict.ingress.allowing)
+                else:
+                    denied.append((protocol, port))
+            if restricted and allowed:
+                out.append(
+                    Connection(
+                        hosts[i].name,
+                        hosts[j].name,
+                        _ports_label(allowed, denied),
+                        tuple(sorted(egress_refs)),
+                        tuple(sorted(ingress_refs)),
+                    )
+                )
+    return out
+
+
+@dataclass(frozen=True)
+class Change:
+    source: str
+    destination: str
+    protocol: str
+    port: int | str  # a number, or OTHER_PORT: a port no rule names
+
+    def label(self) -> str:
+        port = "other ports" if self.port == OTHER_PORT else self.port
+        return f"{self.source} → {self.destination} {self.protocol} {port}"
+
+
+@dataclass(frozen=True)
+class Diff:
+    added: tuple[Change, ...]
+    removed: tuple[Change, ...]
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.added and not self.removed
+
+
+def semantic_diff(graph: Graph, before: list[Policy], after: list[Policy]) -> Diff:
+    """Connections between the design's workloads that ``after`` allows and ``before`` did not, and back."""
+    combined = before + after
+    added, removed = [], []
+    for protocol, port in probes(graph, combined):
+        number = free_port(combined, protocol) if port == OTHER_PORT else int(port)
+        old = matrix(graph, before, protocol, number)
+        new = matrix(graph, after, protocol, number)
+        for i, source in enumerate(old.workloads):
+            old_row = old.egress[i] & old.ingress[i]
+            new_row = new.egress[i] & new.ingress[i]
+            for j, destination in enumerate(old.workloads):
+                if i == j:
+                    continue
+                was, now = old_row >> j & 1, new_row >> j & 1
+                if now and not was:
+                    added.append(Change(source, destination, protocol, port))
+                elif was and not now:
+                    removed.append(Change(source, destination, protocol, port))
+    return Diff(tuple(added), tuple(removed))
