@@ -1,0 +1,247 @@
+"""POST /api/v1/designs/import/ as the contract writes it."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import yaml
+
+from editor import models
+from editor.netpol import importer
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/designs/import/"
+
+SHOP = textwrap.dedent(
+    """\
+    apiVersion: v1
+    kind: Namespace
+    metadata: {name: prod, labels: {env: prod}}
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: api, namespace: prod}
+    spec:
+      template:
+        metadata: {labels: {app: api}}
+        spec:
+          containers:
+          - name: main
+            ports: [{name: http, containerPort: 8080}]
+    ---
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: db, namespace: prod, labels: {app: db}}
+    spec: {containers: [{name: main, ports: [{name: pg, containerPort: 5432}]}]}
+    status: {podIP: 10.1.2.3}
+    ---
+    apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata: {name: db, namespace: prod}
+    spec:
+      podSelector: {matchLabels: {app: db}}
+      ingress:
+      - from:
+        - podSelector: {matchExpressions: [{key: app, operator: In, values: [api]}]}
+        ports: [{port: pg}]
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: web, namespace: prod}
+    """
+)
+
+
+def post(api, body: str | bytes, name: str = "shop", content_type: str = "application/yaml"):
+    return api.generic("POST", f"{URL}?name={name}", body, content_type=content_type)
+
+
+def test_import_creates_a_design_and_lists_skipped_documents(api, user):
+    response = post(api, SHOP)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["skipped"] == [{"document": 5, "path": "", "kind": "Service", "name": "web"}]
+    design = models.Design.objects.get(pk=body["id"])
+    assert design.owner == user and design.name == "shop"
+    assert (design.isolate_ingress, design.isolate_egress, design.dns) == (False, False, False)
+    assert sorted(w.ref for w in design.workloads.select_related("namespace")) == ["prod/api", "prod/db"]
+    assert design.workloads.get(name="db").ip == "10.1.2.3"
+    assert design.namespaces.get(name="prod").labels == {"env": "prod"}
+    assert [p.ref for p in design.imported_policies.all()] == ["prod/db"]
+
+
+def test_imported_policies_are_exported_with_their_selectors(api):
+    design_id = post(api, SHOP).json()["id"]
+    manifests = api.get(f"/api/v1/designs/{design_id}/manifests/").json()["manifests"]
+    assert len(manifests) == 1
+    spec = manifests[0]["spec"]
+    assert spec["policyTypes"] == ["Ingress"]
+    assert spec["ingress"][0]["from"][0]["podSelector"] == {
+        "matchExpressions": [{"key": "app", "operator": "In", "values": ["api"]}]
+    }
+    assert spec["ingress"][0]["ports"] == [{"protocol": "TCP", "port": "pg"}]
+
+
+def test_invalid_policy_gives_per_document_errors_with_paths_and_saves_nothing(api):
+    bad = SHOP + textwrap.dedent(
+        """\
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: bad, namespace: prod}
+        spec:
+          podSelector: {}
+          ingress:
+          - from:
+            - podSelector: {}
+            - ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/16]}
+            ports: [{protocol: tcp, port: 80}]
+        """
+    )
+    response = post(api, bad)
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    paths = {(e["document"], e["path"]) for e in errors}
+    assert (6, "spec.ingress[0].from[1].ipBlock.except[0]") in paths
+    assert (6, "spec.ingress[0].ports[0].protocol") in paths
+    assert all(e["message"] for e in errors)
+    assert not models.Design.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "needle"),
+    [
+        ("apiVersion: networking.k8s.io/v1beta1\nkind: NetworkPolicy\nmetadata: {name: a}\n", "apiVersion", "v1"),
+        (
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"
+            "spec: {egress: [{ports: [{port: http, endPort: 90}]}]}\n",
+            "spec.egress[0].ports[0].endPort",
+            "named port",
+        ),
+        (
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"
+            "spec: {podSelector: {matchExpressions: [{key: a, operator: Exists, values: [x]}]}}\n",
+            "spec.podSelector.matchExpressions[0].values",
+            "Exists",
+        ),
+        (
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"
+            "spec: {ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}]}\n",
+            "spec.ingress[0].from[0]",
+            "ipBlock",
+        ),
+        (
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: A_b}\n",
+            "metadata.name",
+            "DNS-1123",
+        ),
+        (
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"
+            "spec: {ingress: [{ports: [{port: 70000}]}]}\n",
+            "spec.ingress[0].ports[0].port",
+            "65535",
+        ),
+        (
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\nspec: {podselector: {}}\n",
+            "spec.podselector",
+            "Unknown field",
+        ),
+    ],
+)
+def test_refuses_what_the_api_server_refuses(api, body, path, needle):
+    response = post(api, body)
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert any(e["document"] == 1 and e["path"] == path and needle in e["message"] for e in errors), errors
+
+
+def test_accepts_a_cidr_with_host_bits_and_defaults_the_namespace(api):
+    body = (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"
+        "spec: {egress: [{to: [{ipBlock: {cidr: 10.0.0.1/8, except: [10.0.0.0/24]}}]}], policyTypes: [Egress]}\n"
+    )
+    response = post(api, body)
+    assert response.status_code == 201, response.content
+    (policy,) = models.ImportedPolicy.objects.all()
+    assert policy.ref == "default/a"
+    assert policy.manifest["spec"]["egress"][0]["to"][0]["ipBlock"] == {"cidr": "10.0.0.1/8", "except": ["10.0.0.0/24"]}
+
+
+def test_list_items_expand_and_errors_name_the_item(api):
+    items = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "labels": {"app": "a"}}},
+            {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "p"},
+             "spec": {"policyTypes": ["Sideways"]}},
+        ],
+    }  # fmt: skip
+    response = post(api, yaml.safe_dump(items))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "items[1].spec.policyTypes[0]"
+    items["items"][1]["spec"]["policyTypes"] = ["Ingress"]
+    response = post(api, yaml.safe_dump(items))
+    assert response.status_code == 201
+    design = models.Design.objects.get(pk=response.json()["id"])
+    assert [w.ref for w in design.workloads.select_related("namespace")] == ["default/a"]
+
+
+def test_billion_laughs_is_refused_quickly_with_a_clear_message(api):
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]")
+    response = post(api, "\n".join(lines) + "\n")
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert "anchors and aliases" in error["message"]
+    assert not models.Design.objects.exists()
+
+
+def test_too_large_body_is_refused(api):
+    body = "# padding\n" * (importer.MAX_BYTES // 10 + 10)
+    response = post(api, body)
+    assert response.status_code == 400
+    assert "5 MiB" in response.json()["errors"][0]["message"]
+
+
+def test_not_yaml_is_a_400_with_the_line(api):
+    response = post(api, "kind: [unclosed\n")
+    assert response.status_code == 400
+    assert "not valid YAML" in response.json()["errors"][0]["message"]
+
+
+def test_python_tags_are_refused(api):
+    response = post(api, "!!python/object/apply:os.system ['true']\n")
+    assert response.status_code == 400
+
+
+def test_too_many_documents_are_refused(api):
+    response = post(api, "---\na: 1\n" * (importer.MAX_DOCUMENTS + 1))
+    assert response.status_code == 400
+    assert "documents" in response.json()["errors"][0]["message"]
+
+
+def test_import_needs_authentication(client):
+    response = client.generic("POST", URL, SHOP, content_type="application/yaml")
+    assert response.status_code in (401, 403)
+
+
+def test_json_content_type_is_unsupported_media_type(api):
+    response = api.post(URL, {"a": 1}, format="json")
+    assert response.status_code == 415
+
+
+def test_pod_and_deployment_with_the_same_name_both_become_workloads(api):
+    body = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web.v1, labels: {app: a}}\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web-v1}\n"
+        "spec: {template: {metadata: {labels: {app: b}}, spec: {containers: []}}}\n"
+    )
+    response = post(api, body)
+    assert response.status_code == 201, response.content
+    design = models.Design.objects.get(pk=response.json()["id"])
+    assert sorted(w.name for w in design.workloads.all()) == ["web-v1", "web-v1-2"]
