@@ -1,0 +1,292 @@
+/* canvas.js: the few things that need a pointer or a key.
+ *
+ * Dragging nodes, drawing flows from a node's handle, pan and zoom, keyboard
+ * shortcuts and the copy button.  It fills the hidden forms of the editor page
+ * and submits them, so htmx posts them; it never calls fetch() and holds no
+ * domain state: legality, policies and warnings are decided on the server.
+ */
+(function () {
+  "use strict";
+
+  document.documentElement.classList.add("js");
+
+  var view = null; // the user's pan and zoom as [x, y, w, h]; null: the server's fit
+  var gesture = null; // the pointer gesture in progress
+  var suppressClick = false; // a drag ends with a click that must not select
+
+  function svg() {
+    return document.getElementById("canvas-svg");
+  }
+
+  function toSvg(evt) {
+    var s = svg();
+    var p = s.createSVGPoint();
+    p.x = evt.clientX;
+    p.y = evt.clientY;
+    return p.matrixTransform(s.getScreenCTM().inverse());
+  }
+
+  function viewBox() {
+    return svg().getAttribute("viewBox").split(/[\s,]+/).map(Number);
+  }
+
+  function setView(box) {
+    view = box;
+    svg().setAttribute("viewBox", box.map(function (n) { return n.toFixed(1); }).join(" "));
+  }
+
+  function submit(id, values) {
+    var form = document.getElementById(id);
+    if (!form) return;
+    Object.keys(values || {}).forEach(function (name) {
+      form.elements[name].value = values[name];
+    });
+    form.requestSubmit();
+  }
+
+  function press(id) {
+    var button = document.getElementById(id);
+    if (button && !button.disabled) button.click();
+  }
+
+  // ------------------------------------------------------------ geometry
+
+  function boxOf(key, moving) {
+    if (moving && moving.key === key) return moving.box;
+    var el = svg().querySelector('[data-node="' + CSS.escape(key) + '"]');
+    if (!el) return null;
+    if (el.classList.contains("node")) {
+      return { x: +el.dataset.x, y: +el.dataset.y, w: +el.dataset.w, h: +el.dataset.h };
+    }
+    var r = el.querySelector("rect");
+    var w = +r.getAttribute("width"), h = +r.getAttribute("height");
+    return { x: +r.getAttribute("x") + w / 2, y: +r.getAttribute("y") + h / 2, w: w, h: h };
+  }
+
+  function clip(a, b) {
+    // where the segment from a's centre towards b's centre leaves a's box
+    var dx = b.x - a.x, dy = b.y - a.y;
+    if (!dx && !dy) return { x: a.x, y: a.y };
+    var sx = dx ? (a.w / 2 + 4) / Math.abs(dx) : Infinity;
+    var sy = dy ? (a.h / 2 + 4) / Math.abs(dy) : Infinity;
+    var s = Math.min(sx, sy);
+    return { x: a.x + dx * s, y: a.y + dy * s };
+  }
+
+  function redrawEdges(moving) {
+    svg().querySelectorAll(".edge").forEach(function (edge) {
+      if (edge.dataset.src !== moving.key && edge.dataset.dst !== moving.key) return;
+      var a = boxOf(edge.dataset.src, moving), b = boxOf(edge.dataset.dst, moving);
+      if (!a || !b) return;
+      var p = clip(a, b), q = clip(b, a);
+      var d = "M" + p.x.toFixed(1) + " " + p.y.toFixed(1) + " L" + q.x.toFixed(1) + " " + q.y.toFixed(1);
+      edge.querySelectorAll("path").forEach(function (path) { path.setAttribute("d", d); });
+      var label = edge.querySelector(".edge-label");
+      if (label) label.setAttribute("transform", "translate(" + ((p.x + q.x) / 2).toFixed(1) + " " + ((p.y + q.y) / 2).toFixed(1) + ")");
+    });
+  }
+
+  // ------------------------------------------------------------ pointer gestures
+
+  document.addEventListener("pointerdown", function (evt) {
+    var s = svg();
+    if (evt.button !== 0 || !s || !s.contains(evt.target)) return;
+    var start = toSvg(evt);
+    var handle = evt.target.closest("[data-handle]");
+    var node = evt.target.closest(".node");
+    if (handle) {
+      var from = handle.closest(".node");
+      var draft = document.createElementNS("http://www.w3.org/2000/svg", "path");
+      draft.setAttribute("class", "draft");
+      draft.setAttribute("marker-end", "url(#arrow-draft)");
+      s.appendChild(draft);
+      var origin = { x: +from.dataset.x + +from.dataset.w / 2, y: +from.dataset.y };
+      gesture = { type: "draw", key: handle.dataset.handle, origin: origin, draft: draft, target: null };
+      s.classList.add("drawing");
+    } else if (node) {
+      gesture = {
+        type: "move", node: node, key: node.dataset.node, start: start, moved: false,
+        box: { x: +node.dataset.x, y: +node.dataset.y, w: +node.dataset.w, h: +node.dataset.h },
+        x: +node.dataset.x, y: +node.dataset.y,
+      };
+    } else {
+      gesture = { type: "pan", client: { x: evt.clientX, y: evt.clientY }, box: viewBox(), moved: false };
+    }
+    evt.preventDefault();
+  });
+
+  document.addEventListener("pointermove", function (evt) {
+    if (!gesture) return;
+    if (gesture.type === "move") {
+      var p = toSvg(evt), dx = p.x - gesture.start.x, dy = p.y - gesture.start.y;
+      if (!gesture.moved && Math.hypot(dx, dy) < 3) return;
+      gesture.moved = true;
+      gesture.box.x = gesture.x + dx;
+      gesture.box.y = gesture.y + dy;
+      gesture.node.classList.add("dragging");
+      gesture.node.setAttribute("transform",
+        "translate(" + (gesture.box.x - gesture.box.w / 2).toFixed(1) + " " + (gesture.box.y - gesture.box.h / 2).toFixed(1) + ")");
+      redrawEdges(gesture);
+    } else if (gesture.type === "draw") {
+      var q = toSvg(evt), o = gesture.origin;
+      gesture.draft.setAttribute("d", "M" + o.x.toFixed(1) + " " + o.y.toFixed(1) + " L" + q.x.toFixed(1) + " " + q.y.toFixed(1));
+      var under = document.elementFromPoint(evt.clientX, evt.clientY);
+      var target = under && under.closest(".node, .region");
+      if (target && target.dataset.node === gesture.key) target = null;
+      if (gesture.target && gesture.target !== target) gesture.target.classList.remove("drop-target");
+      if (target) target.classList.add("drop-target");
+      gesture.target = target;
+    } else if (gesture.type === "pan") {
+      var cx = evt.clientX - gesture.client.x, cy = evt.clientY - gesture.client.y;
+      if (!gesture.moved && Math.hypot(cx, cy) < 3) return;
+      gesture.moved = true;
+      var scale = gesture.box[2] / svg().clientWidth;
+      setView([gesture.box[0] - cx * scale, gesture.box[1] - cy * scale, gesture.box[2], gesture.box[3]]);
+    }
+  });
+
+  document.addEventListener("pointerup", function () {
+    if (!gesture) return;
+    var g = gesture;
+    gesture = null;
+    if (g.type === "move" && g.moved) {
+      suppressClick = true;
+      submit("move-form", { node: g.key, x: Math.round(g.box.x), y: Math.round(g.box.y) });
+    } else if (g.type === "draw") {
+      endDraw(g);
+      suppressClick = true;
+      if (g.target) submit("flow-form", { source: g.key, destination: g.target.dataset.node });
+    } else if (g.type === "pan" && g.moved) {
+      suppressClick = true;
+    }
+    setTimeout(function () { suppressClick = false; }, 0);
+  });
+
+  function endDraw(g) {
+    g.draft.remove();
+    if (g.target) g.target.classList.remove("drop-target");
+    var s = svg();
+    if (s) s.classList.remove("drawing");
+  }
+
+  function cancelGesture() {
+    var g = gesture;
+    gesture = null;
+    if (g.type === "draw") endDraw(g);
+    if (g.type === "move") {
+      g.box.x = g.x;
+      g.box.y = g.y;
+      g.node.classList.remove("dragging");
+      g.node.setAttribute("transform",
+        "translate(" + (g.x - g.box.w / 2).toFixed(1) + " " + (g.y - g.box.h / 2).toFixed(1) + ")");
+      redrawEdges(g);
+    }
+  }
+
+  document.addEventListener("click", function (evt) {
+    if (suppressClick) {
+      evt.stopPropagation();
+      evt.preventDefault();
+      suppressClick = false;
+    }
+  }, true);
+
+  // ------------------------------------------------------------ zoom
+
+  function zoom(factor, centre) {
+    var box = viewBox();
+    var w = Math.min(Math.max(box[2] * factor, 240), 12000);
+    factor = w / box[2];
+    var c = centre || { x: box[0] + box[2] / 2, y: box[1] + box[3] / 2 };
+    setView([c.x - (c.x - box[0]) * factor, c.y - (c.y - box[1]) * factor, box[2] * factor, box[3] * factor]);
+  }
+
+  function fit() {
+    view = null;
+    var canvas = document.getElementById("canvas");
+    if (canvas) svg().setAttribute("viewBox", canvas.dataset.fit);
+  }
+
+  document.addEventListener("wheel", function (evt) {
+    var s = svg();
+    if (!s || !s.contains(evt.target)) return;
+    evt.preventDefault();
+    zoom(evt.deltaY < 0 ? 0.9 : 1 / 0.9, toSvg(evt));
+  }, { passive: false });
+
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest("[data-zoom]");
+    if (button) {
+      var how = button.dataset.zoom;
+      if (how === "fit") fit(); else zoom(how === "in" ? 0.8 : 1.25);
+      return;
+    }
+    var copy = evt.target.closest("[data-copy]");
+    if (copy) copyText(copy);
+  });
+
+  // After htmx swaps in a new canvas, keep the user's pan and zoom.
+  document.addEventListener("htmx:load", function (evt) {
+    if (view && evt.detail.elt && evt.detail.elt.id === "canvas") setView(view);
+  });
+
+  // ------------------------------------------------------------ copy
+
+  function copyText(button) {
+    var source = document.getElementById(button.dataset.copy);
+    if (!source) return;
+    var done = function () {
+      button.textContent = "Copied";
+      button.classList.add("done");
+      setTimeout(function () { button.textContent = "Copy"; button.classList.remove("done"); }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(source.textContent).then(done);
+    } else {
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      if (document.execCommand("copy")) done();
+      selection.removeAllRanges();
+    }
+  }
+
+  // ------------------------------------------------------------ keyboard
+
+  document.addEventListener("keydown", function (evt) {
+    if (!document.getElementById("canvas")) return;
+    var typing = evt.target.closest && evt.target.closest("input, textarea, select, [contenteditable]");
+    var mod = evt.ctrlKey || evt.metaKey;
+    var key = evt.key.toLowerCase();
+    if (typing) {
+      if (evt.key === "Escape") evt.target.blur();
+      return;
+    }
+    if (mod && key === "z") {
+      evt.preventDefault();
+      press(evt.shiftKey ? "redo-button" : "undo-button");
+    } else if (mod && key === "y") {
+      evt.preventDefault();
+      press("redo-button");
+    } else if (mod || evt.altKey) {
+      return;
+    } else if (evt.key === "Escape") {
+      if (gesture) cancelGesture(); else submit("cancel-form");
+    } else if (evt.key === "Delete" || evt.key === "Backspace") {
+      if (document.getElementById("canvas").dataset.selected) {
+        evt.preventDefault();
+        submit("remove-form");
+      }
+    } else if (key === "c") {
+      press("connect-button");
+    } else if (key === "+" || key === "=") {
+      zoom(0.8);
+    } else if (key === "-") {
+      zoom(1.25);
+    } else if (key === "0") {
+      fit();
+    }
+  });
+})();
