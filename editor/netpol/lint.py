@@ -6,11 +6,24 @@ and one-click fixes off it.  One small function per check; the result is sorted.
 
 from __future__ import annotations
 
+import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .analyze import Host, selecting_policies, side_verdict
-from .model import DNS_NAMESPACE, DNS_PORT, NAMESPACE_NAME_LABEL, ContainerPort, Graph, Policy
+from . import validate
+from .analyze import Host, peer_matches, selecting_policies, side_verdict
+from .model import (
+    DNS_NAMESPACE,
+    DNS_PORT,
+    NAMESPACE_NAME_LABEL,
+    ContainerPort,
+    Graph,
+    IPBlock,
+    Peer,
+    Policy,
+    Rule,
+    Workload,
+)
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -18,6 +31,18 @@ MISSING_DNS = "missing-dns"
 SELECTOR_OVERLAP = "selector-overlap"
 UNKNOWN_NAMED_PORT = "unknown-named-port"
 EGRESS_TO_INTERNET = "egress-to-internet"
+DNS_BLOCKED_UDP = "dns-blocked-udp"
+DNS_BLOCKED_TCP = "dns-blocked-tcp"
+ONE_SIDED_FLOW = "one-sided-flow"
+SELECTOR_MATCHES_NOTHING = "selector-matches-nothing"
+NOT_ISOLATED = "not-isolated"
+ALLOWS_ALL = "allows-all"
+CROSS_NAMESPACE_PODSELECTOR = "cross-namespace-podselector"
+OR_INSTEAD_OF_AND = "or-instead-of-and"
+EXCEPT_OUTSIDE_CIDR = "except-outside-cidr"
+IPBLOCK_TARGETS_POD = "ipblock-targets-pod"
+DUPLICATE_POLICY_NAME = "duplicate-policy-name"
+REDUNDANT_RULE = "redundant-rule"
 
 # What a cluster's DNS looks like: CoreDNS pods in kube-system.
 KUBE_DNS = Host(
@@ -50,7 +75,7 @@ class Finding:
 
 def lint(graph: Graph, policies: list[Policy]) -> list[Finding]:
     findings: list[Finding] = []
-    for check in (missing_dns, selector_overlap, unknown_named_port, egress_to_internet):
+    for check in CHECKS:
         findings.extend(check(graph, policies))
     return sorted(findings, key=Finding.sort_key)
 
@@ -157,3 +182,397 @@ def egress_to_internet(graph: Graph, policies: list[Policy]) -> list[Finding]:
                 )
             )
     return findings
+
+
+# ---------------------------------------------------------------- checks for any design, drawn or imported
+
+
+class _Index:
+    """Hosts and policies by namespace, so checks stay fast on large designs."""
+
+    def __init__(self, graph: Graph, policies: list[Policy]):
+        self.graph = graph
+        self.hosts = {w.ref: Host.of_workload(graph, w) for w in graph.workloads}
+        self.by_namespace: dict[str, list[Policy]] = defaultdict(list)
+        for policy in policies:
+            self.by_namespace[policy.namespace].append(policy)
+        self.workloads_by_namespace: dict[str, list[Workload]] = defaultdict(list)
+        for w in graph.workloads:
+            self.workloads_by_namespace[w.namespace].append(w)
+        self.namespace_names = sorted({ns.name for ns in graph.namespaces} | set(self.workloads_by_namespace))
+        self._peer_cache: dict[tuple[Peer, str], list[Workload]] = {}
+
+    def host(self, workload: Workload) -> Host:
+        return self.hosts[workload.ref]
+
+    def selected(self, policy: Policy) -> list[Workload]:
+        return [
+            w
+            for w in self.workloads_by_namespace.get(policy.namespace, [])
+            if policy.pod_selector.matches(w.labels_dict)
+        ]
+
+    def peer_workloads(self, peer: Peer, namespace: str) -> list[Workload]:
+        key = (peer, namespace)
+        if key not in self._peer_cache:
+            self._peer_cache[key] = [w for w in self.graph.workloads if peer_matches(peer, namespace, self.host(w))]
+        return self._peer_cache[key]
+
+    def side(self, host: Host, direction: str, other: Host, protocol: str, port: int):
+        return side_verdict(self.by_namespace.get(host.namespace or "", []), host, direction, other, protocol, port)
+
+
+def _rules(policy: Policy) -> list[tuple[str, int, Rule]]:
+    return [("ingress", i, r) for i, r in enumerate(policy.ingress)] + [
+        ("egress", i, r) for i, r in enumerate(policy.egress)
+    ]
+
+
+def _rule_name(policy: Policy, direction: str, index: int) -> str:
+    return f"{policy.ref} {direction} rule {index + 1}"
+
+
+def dns_blocked(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    """Per protocol: UDP 53 blocked breaks every lookup, TCP 53 blocked breaks large answers."""
+    index = _Index(graph, policies)
+    findings = []
+    for workload in graph.workloads:
+        pod = index.host(workload)
+        if not selecting_policies(index.by_namespace.get(workload.namespace, []), pod, "egress"):
+            continue
+        for protocol, code, effect in (
+            ("UDP", DNS_BLOCKED_UDP, "name lookups fail"),
+            ("TCP", DNS_BLOCKED_TCP, "large DNS answers (and DNS over TCP) fail"),
+        ):
+            if not index.side(pod, "egress", KUBE_DNS, protocol, DNS_PORT).allowed:
+                findings.append(
+                    Finding(
+                        code,
+                        "info",
+                        f"{workload.ref} cannot send {protocol} {DNS_PORT} to the cluster DNS in {DNS_NAMESPACE}: "
+                        f"{effect}. Fix: allow egress to namespace {DNS_NAMESPACE} on {protocol} {DNS_PORT}.",
+                        workload.ref,
+                    )
+                )
+    return findings
+
+
+def _probe_ports(rule: Rule, destination: Workload) -> list[tuple[str, int]]:
+    if not rule.ports:
+        return [(cp.protocol, cp.port) for cp in destination.ports]
+    out = []
+    for port in rule.ports:
+        if port.port is None:
+            out.extend((cp.protocol, cp.port) for cp in destination.ports if cp.protocol == port.protocol)
+        elif isinstance(port.port, str):
+            named = destination.named_port(port.port)
+            if named is not None and named.protocol == port.protocol:
+                out.append((port.protocol, named.port))
+        else:
+            out.append((port.protocol, port.port))
+    return out
+
+
+def one_sided_flow(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    """A rule names pods on one side, but the other side's policies do not let the traffic through."""
+    index = _Index(graph, policies)
+    seen: set[tuple[str, str, str, int]] = set()
+    findings = []
+    for policy in policies:
+        selected = index.selected(policy)
+        if not selected:
+            continue
+        for direction, number, rule in _rules(policy):
+            specific = [p for p in rule.peers if p.pod_selector is not None and not p.pod_selector.is_empty]
+            others = {w.ref: w for p in specific for w in index.peer_workloads(p, policy.namespace)}
+            for pod in selected:
+                for other in others.values():
+                    if other.ref == pod.ref:
+                        continue
+                    source, destination = (pod, other) if direction == "egress" else (other, pod)
+                    for protocol, port in _probe_ports(rule, destination):
+                        key = (source.ref, destination.ref, protocol, port)
+                        if key in seen:
+                            continue
+                        other_direction = "ingress" if direction == "egress" else "egress"
+                        verdict = index.side(index.host(other), other_direction, index.host(pod), protocol, port)
+                        if verdict.allowed:
+                            continue
+                        seen.add(key)
+                        findings.append(
+                            Finding(
+                                ONE_SIDED_FLOW,
+                                "warning",
+                                f"{_rule_name(policy, direction, number)} allows {protocol} {port} from "
+                                f"{source.ref} to {destination.ref}, but {other.ref} is isolated for "
+                                f"{other_direction} by {', '.join(verdict.policies)} and no {other_direction} rule "
+                                f"allows it, so the connection is blocked. Fix: allow it on both sides (a drawn "
+                                f"flow does both).",
+                                f"{source.ref} -> {destination.ref}",
+                            )
+                        )
+    return findings
+
+
+def selector_matches_nothing(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    """Selectors that match no workload, where the design knows the workloads of the namespaces concerned."""
+    index = _Index(graph, policies)
+    findings = []
+    for policy in policies:
+        if index.workloads_by_namespace.get(policy.namespace) and not index.selected(policy):
+            findings.append(
+                Finding(
+                    SELECTOR_MATCHES_NOTHING,
+                    "warning",
+                    f"Policy {policy.ref} selects no workload of namespace {policy.namespace}, so it does "
+                    f"nothing here. Fix: check its podSelector against the workloads' labels.",
+                    policy.ref,
+                )
+            )
+        for direction, number, rule in _rules(policy):
+            for peer in rule.peers:
+                if peer.pod_selector is None:
+                    continue
+                if peer.namespace_selector is None:
+                    namespaces = [policy.namespace]
+                else:
+                    namespaces = [
+                        n
+                        for n in index.namespace_names
+                        if peer.namespace_selector.matches(graph.namespace(n).labels_dict)
+                    ]
+                if not any(index.workloads_by_namespace.get(n) for n in namespaces):
+                    continue  # the design does not know those pods (e.g. kube-system)
+                if not index.peer_workloads(peer, policy.namespace):
+                    findings.append(
+                        Finding(
+                            SELECTOR_MATCHES_NOTHING,
+                            "warning",
+                            f"A peer of {_rule_name(policy, direction, number)} matches no workload of the "
+                            f"design (namespaces {', '.join(namespaces)}), so that peer allows nothing. Fix: "
+                            f"check its selectors against the workloads' labels.",
+                            policy.ref,
+                        )
+                    )
+    return findings
+
+
+def not_isolated(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    index = _Index(graph, policies)
+    findings = []
+    for workload in graph.workloads:
+        candidates = index.by_namespace.get(workload.namespace, [])
+        if not any(p.pod_selector.matches(workload.labels_dict) for p in candidates):
+            findings.append(
+                Finding(
+                    NOT_ISOLATED,
+                    "warning",
+                    f"No NetworkPolicy selects {workload.ref}: it accepts and sends any traffic. Fix: turn "
+                    f"isolation on in the design's settings, or add a policy that selects it.",
+                    workload.ref,
+                )
+            )
+    return findings
+
+
+def _everyone(peers: tuple[Peer, ...]) -> bool:
+    if not peers:
+        return True
+    return any(
+        p.ip_block is None
+        and p.namespace_selector is not None
+        and p.namespace_selector.is_empty
+        and (p.pod_selector is None or p.pod_selector.is_empty)
+        for p in peers
+    )
+
+
+def allows_all(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    findings = []
+    for policy in policies:
+        for direction, number, rule in _rules(policy):
+            if _everyone(rule.peers) and not rule.ports:
+                whom = "from every source" if direction == "ingress" else "to every destination"
+                findings.append(
+                    Finding(
+                        ALLOWS_ALL,
+                        "warning",
+                        f"{_rule_name(policy, direction, number)} allows all traffic {whom} on every port, "
+                        f"so {policy.ref} does not restrict {direction} of the pods it selects. Fix: name the "
+                        f"peers and ports the pods need.",
+                        policy.ref,
+                    )
+                )
+    return findings
+
+
+def cross_namespace_podselector(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    index = _Index(graph, policies)
+    findings = []
+    for policy in policies:
+        for direction, number, rule in _rules(policy):
+            for peer in rule.peers:
+                if peer.pod_selector is None or peer.namespace_selector is not None or peer.pod_selector.is_empty:
+                    continue
+                if index.peer_workloads(peer, policy.namespace):
+                    continue
+                elsewhere = [
+                    w.ref
+                    for w in graph.workloads
+                    if w.namespace != policy.namespace and peer.pod_selector.matches(w.labels_dict)
+                ]
+                if elsewhere:
+                    findings.append(
+                        Finding(
+                            CROSS_NAMESPACE_PODSELECTOR,
+                            "warning",
+                            f"{_rule_name(policy, direction, number)} has a podSelector without a "
+                            f"namespaceSelector: it only matches pods in {policy.namespace}, not "
+                            f"{', '.join(elsewhere[:5])}. Fix: add a namespaceSelector to the same peer "
+                            f"(same list item), e.g. kubernetes.io/metadata.name: "
+                            f"{elsewhere[0].split('/', 1)[0]}.",
+                            policy.ref,
+                        )
+                    )
+    return findings
+
+
+def or_instead_of_and(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    index = _Index(graph, policies)
+    findings = []
+    for policy in policies:
+        for direction, number, rule in _rules(policy):
+            namespace_only = [p for p in rule.peers if p.namespace_selector is not None and p.pod_selector is None]
+            pod_only = [
+                p
+                for p in rule.peers
+                if p.pod_selector is not None and p.namespace_selector is None and not p.pod_selector.is_empty
+            ]
+            if not namespace_only or not pod_only:
+                continue
+            if any(index.peer_workloads(p, policy.namespace) for p in pod_only):
+                continue  # the podSelector alone names pods of the policy's namespace: probably meant
+            findings.append(
+                Finding(
+                    OR_INSTEAD_OF_AND,
+                    "warning",
+                    f"{_rule_name(policy, direction, number)} lists a namespaceSelector and a podSelector as "
+                    f"two peers, which means OR: every pod of those namespaces, or those pods in "
+                    f"{policy.namespace}. Fix: to require both, put them in one list item (drop the second '-').",
+                    policy.ref,
+                )
+            )
+    return findings
+
+
+def _ip_blocks(graph: Graph, policies: list[Policy]) -> list[tuple[str, IPBlock]]:
+    out = [(f"external {e.name}", IPBlock(e.cidr, e.except_)) for e in graph.externals]
+    for policy in policies:
+        for direction, number, rule in _rules(policy):
+            out.extend((_rule_name(policy, direction, number), p.ip_block) for p in rule.peers if p.ip_block)
+    return out
+
+
+def except_outside_cidr(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    findings = []
+    for where, block in _ip_blocks(graph, policies):
+        try:
+            validate.check_except(validate.check_cidr(block.cidr), list(block.except_))
+        except validate.Invalid as exc:
+            findings.append(Finding(EXCEPT_OUTSIDE_CIDR, "error", f"{where}: {exc} The API server refuses it.", where))
+    return findings
+
+
+def ipblock_targets_pod(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    pods = [(w, ipaddress.ip_address(w.ip)) for w in graph.workloads if w.ip]
+    if not pods:
+        return []
+    findings = []
+    for where, block in _ip_blocks(graph, policies):
+        try:
+            network = ipaddress.ip_network(block.cidr, strict=False)
+            excepts = [ipaddress.ip_network(e, strict=False) for e in block.except_]
+        except ValueError:
+            continue
+        hit = [
+            w.ref
+            for w, ip in pods
+            if ip.version == network.version and ip in network and not any(ip in e for e in excepts)
+        ]
+        if hit:
+            findings.append(
+                Finding(
+                    IPBLOCK_TARGETS_POD,
+                    "warning",
+                    f"{where} uses ipBlock {block.cidr}, which covers the pod IP of {', '.join(hit[:5])}: pod IPs "
+                    f"change when pods restart, and many network plugins ignore ipBlocks for pods. Fix: use a "
+                    f"podSelector (with a namespaceSelector) for pods.",
+                    where,
+                )
+            )
+    return findings
+
+
+def duplicate_policy_name(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    counts: dict[str, int] = defaultdict(int)
+    for policy in policies:
+        counts[policy.ref] += 1
+    return [
+        Finding(
+            DUPLICATE_POLICY_NAME,
+            "warning",
+            f"{count} policies are named {ref}: applying them, the last one replaces the others. Fix: rename all "
+            f"but one.",
+            ref,
+        )
+        for ref, count in counts.items()
+        if count > 1
+    ]
+
+
+def _covers(a: Rule, b: Rule) -> bool:
+    peers_ok = not a.peers or (bool(b.peers) and set(b.peers) <= set(a.peers))
+    ports_ok = not a.ports or (bool(b.ports) and set(b.ports) <= set(a.ports))
+    return peers_ok and ports_ok
+
+
+def redundant_rule(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    findings = []
+    for policy in policies:
+        for direction, rules in (("ingress", policy.ingress), ("egress", policy.egress)):
+            for i, rule in enumerate(rules):
+                for k, other in enumerate(rules):
+                    if k == i or not _covers(other, rule):
+                        continue
+                    if _covers(rule, other) and k > i:
+                        continue  # identical: report only the later one
+                    findings.append(
+                        Finding(
+                            REDUNDANT_RULE,
+                            "info",
+                            f"{_rule_name(policy, direction, i)} allows nothing that {direction} rule {k + 1} "
+                            f"does not already allow. Fix: remove it.",
+                            policy.ref,
+                        )
+                    )
+                    break
+    return findings
+
+
+CHECKS = (
+    missing_dns,
+    selector_overlap,
+    unknown_named_port,
+    egress_to_internet,
+    dns_blocked,
+    one_sided_flow,
+    selector_matches_nothing,
+    not_isolated,
+    allows_all,
+    cross_namespace_podselector,
+    or_instead_of_and,
+    except_outside_cidr,
+    ipblock_targets_pod,
+    duplicate_policy_name,
+    redundant_rule,
+)
