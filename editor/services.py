@@ -35,6 +35,10 @@ ERR_UNKNOWN_WORKLOAD = "There is no workload '{ref}' in this design: add it firs
 ERR_UNKNOWN_NAMESPACE = "There is no namespace '{ref}' in this design: add it first, or use one of: {known}."
 ERR_UNKNOWN_EXTERNAL = "There is no external '{ref}' in this design: add it first, or use one of: {known}."
 ERR_WORKLOAD_REF = "'{ref}' is not a workload reference: write it as <namespace>/<name>, e.g. 'prod/api'."
+ERR_WORKLOAD_NO_LABELS = (
+    "A workload needs at least one label: its policy selects pods by label, and an empty selector would select "
+    'every pod of the namespace. Give it a label such as {"app": "<name>"}.'
+)
 ERR_FLOW_TO_ITSELF = "A flow from {ref} to itself is not allowed: pick a different destination."
 ERR_FLOW_EXTERNALS = (
     "A flow between two externals ({source} -> {destination}) has no pod to apply a policy to: "
@@ -219,6 +223,13 @@ def _namespace_get_or_create(design: models.Design, name: object) -> models.Name
 # ---------------------------------------------------------------- workloads
 
 
+def _workload_labels(labels: object) -> dict[str, str]:
+    labels = _check("labels", validate.check_labels, labels)
+    if not labels:
+        raise _invalid("labels", ERR_WORKLOAD_NO_LABELS)
+    return labels
+
+
 def _container_ports(ports: object) -> list[dict]:
     if ports is None:
         return []
@@ -253,7 +264,7 @@ def workload_create(
     actor=None,
 ) -> models.Workload:
     name = _check("name", validate.check_dns_label, name, "workload name")
-    labels = _check("labels", validate.check_labels, labels) if labels is not None else {"app": name}
+    labels = _workload_labels(labels) if labels is not None else {"app": name}
     ports = _container_ports(ports)
     ns = _namespace_get_or_create(design, namespace)
     if ns.workloads.filter(name=name).exists():
@@ -281,7 +292,7 @@ def workload_update(
     if name is not UNSET:
         workload.name = _check("name", validate.check_dns_label, name, "workload name")
     if labels is not UNSET:
-        workload.labels = _check("labels", validate.check_labels, labels if labels is not None else {})
+        workload.labels = _workload_labels(labels)
     if ports is not UNSET:
         workload.ports = _container_ports(ports)
     if namespace is not UNSET:

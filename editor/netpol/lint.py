@@ -82,14 +82,19 @@ def lint(graph: Graph, policies: list[Policy]) -> list[Finding]:
 
 def missing_dns(graph: Graph, policies: list[Policy]) -> list[Finding]:
     findings = []
+    # Only policies of the pod's own namespace can select it: index them once, not a scan per workload.
+    by_namespace: dict[str, list[Policy]] = defaultdict(list)
+    for policy in policies:
+        by_namespace[policy.namespace].append(policy)
     for workload in graph.workloads:
         pod = Host.of_workload(graph, workload)
-        if not selecting_policies(policies, pod, "egress"):
+        local = by_namespace.get(workload.namespace, [])
+        if not selecting_policies(local, pod, "egress"):
             continue
         blocked = [
             protocol
             for protocol in ("UDP", "TCP")
-            if not side_verdict(policies, pod, "egress", KUBE_DNS, protocol, DNS_PORT).allowed
+            if not side_verdict(local, pod, "egress", KUBE_DNS, protocol, DNS_PORT).allowed
         ]
         if blocked:
             what = " and ".join(f"{p} {DNS_PORT}" for p in blocked)
@@ -99,7 +104,7 @@ def missing_dns(graph: Graph, policies: list[Policy]) -> list[Finding]:
                     "warning",
                     f"{workload.ref} is isolated for egress but cannot resolve names: egress to {what} "
                     f"in namespace {DNS_NAMESPACE} is not allowed. Fix: turn the DNS rule on in the "
-                    f"design's settings, or draw a flow to namespace {DNS_NAMESPACE} on UDP 53 and TCP 53.",
+                    f"design's settings (one click in the editor, or PATCH the design with {{\"dns\": true}}).",
                     workload.ref,
                 )
             )

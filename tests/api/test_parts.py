@@ -165,6 +165,7 @@ def test_flow_patch_changes_ports(api, url):
             "out of range",
         ),
         ("namespaces", {"name": "prod"}, "name", "already exists"),
+        ("workloads", {"namespace": "prod", "name": "x", "labels": {}}, "labels", "at least one label"),
     ],
 )
 def test_bad_input_is_400_naming_the_field_and_the_fix(api, url, part, body, field, words):
