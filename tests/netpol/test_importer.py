@@ -1,0 +1,253 @@
+"""Import keeps meaning exactly, validates like the API server, and refuses hostile input."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+
+from editor.netpol import analyze
+from editor.netpol.compile import compile_design
+from editor.netpol.importer import (
+    MAX_DEPTH,
+    ImportFailed,
+    import_manifests,
+    parse_policy,
+    policy_from_manifest,
+)
+from editor.netpol.model import ContainerPort, Port
+from editor.netpol.render import manifests, policy_manifest, to_yaml
+from tests.oracle import nca_allowed_connections
+
+from . import manifest_strategies as ms
+
+
+def errors_of(text: str) -> list[tuple[int, str, str]]:
+    with pytest.raises(ImportFailed) as info:
+        import_manifests(textwrap.dedent(text))
+    return [(e.document, e.path, e.message) for e in info.value.errors]
+
+
+def netpol(spec: str, name: str = "p", namespace: str | None = "prod") -> str:
+    ns = f", namespace: {namespace}" if namespace else ""
+    return (
+        f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: {name}{ns}}}\n"
+        f"spec:\n{textwrap.indent(textwrap.dedent(spec), '  ')}"
+    )
+
+
+# ---------------------------------------------------------------- meaning
+
+
+def test_policy_types_default_like_the_api_server():
+    (ingress_only,) = import_manifests(netpol("podSelector: {}\negress: []\n")).policies
+    assert (ingress_only.ingress_isolated, ingress_only.egress_isolated) == (True, False)
+    (both,) = import_manifests(netpol("podSelector: {}\negress: [{}]\n")).policies
+    assert (both.ingress_isolated, both.egress_isolated) == (True, True)
+    (explicit,) = import_manifests(netpol("podSelector: {}\npolicyTypes: [Egress]\n")).policies
+    assert (explicit.ingress_isolated, explicit.egress_isolated, explicit.egress) == (False, True, ())
+
+
+def test_rules_of_a_direction_not_in_policy_types_are_dropped_as_kubernetes_ignores_them():
+    (policy,) = import_manifests(netpol("podSelector: {}\npolicyTypes: [Egress]\ningress: [{}]\n")).policies
+    assert policy.ingress == () and "ingress" not in policy_manifest(policy)["spec"]
+
+
+def test_meaningful_shapes_survive_render():
+    text = netpol(
+        """\
+        podSelector: {}
+        ingress:
+        - {}
+        - from:
+          - namespaceSelector: {}
+          - namespaceSelector: {matchExpressions: [{key: env, operator: NotIn, values: [dev]}]}
+            podSelector: {matchExpressions: [{key: app, operator: DoesNotExist}]}
+          ports: [{port: 8000, endPort: 8100, protocol: SCTP}, {port: http}, {protocol: UDP}]
+        """
+    )
+    (policy,) = import_manifests(text).policies
+    spec = policy_manifest(policy)["spec"]
+    assert spec["podSelector"] == {}
+    assert spec["ingress"][0] == {}
+    assert spec["ingress"][1]["from"][0] == {"namespaceSelector": {}}
+    assert spec["ingress"][1]["ports"] == [
+        {"protocol": "SCTP", "port": 8000, "endPort": 8100},
+        {"protocol": "TCP", "port": "http"},
+        {"protocol": "UDP"},
+    ]
+    assert import_manifests(to_yaml([policy_manifest(policy)])).policies == (policy,)
+
+
+def test_workloads_come_from_pods_and_every_pod_template():
+    text = """\
+    apiVersion: batch/v1
+    kind: CronJob
+    metadata: {name: nightly, namespace: ops}
+    spec:
+      jobTemplate:
+        spec:
+          template:
+            metadata: {labels: {app: nightly}}
+            spec: {containers: [{name: c, ports: [{name: metrics, containerPort: 9090}]}]}
+    ---
+    apiVersion: apps/v1
+    kind: StatefulSet
+    metadata: {name: db.primary}
+    spec: {template: {metadata: {labels: {app: db}}, spec: {containers: [{name: c, ports: [{containerPort: 5432}]}]}}}
+    ---
+    apiVersion: v1
+    kind: Pod
+    metadata: {generateName: worker-, namespace: ops}
+    status: {podIP: "2001:db8::5"}
+    """
+    imported = import_manifests(textwrap.dedent(text))
+    by_ref = {w.ref: w for w in imported.workloads}
+    assert set(by_ref) == {"ops/nightly", "default/db-primary", "ops/worker-generated"}
+    assert by_ref["ops/nightly"].ports == (ContainerPort("metrics", 9090),)
+    assert by_ref["default/db-primary"].ports == ()  # unnamed ports do not matter to policies
+    assert by_ref["ops/worker-generated"].ip == "2001:db8::5"
+    assert [n.name for n in imported.namespaces] == ["default", "ops"]
+
+
+def test_namespace_documents_give_labels_without_the_automatic_one():
+    text = (
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: prod, labels: {env: prod, kubernetes.io/metadata.name: x}}\n"
+    )
+    (ns,) = import_manifests(text).namespaces
+    assert ns.labels == (("env", "prod"),)
+    assert ns.labels_dict["kubernetes.io/metadata.name"] == "prod"
+
+
+def test_round_trip_keeps_connectivity_by_our_analyzer_for_pods_outside_the_design_too():
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(ms.policies(max_size=5), ms.pods(min_size=0, max_size=3), ms.pods(min_size=1, max_size=4, prefix="x"))
+    def check(original, design_pods, other_pods):
+        body = to_yaml([*ms.namespace_manifests(), *map(ms.pod_manifest, design_pods), *original])
+        exported = manifests(compile_design(import_manifests(body).graph))
+        everyone = ms.graph_of(design_pods + other_pods)
+        before = [policy_from_manifest(m) for m in original]
+        after = [policy_from_manifest(m) for m in exported]
+        for protocol, port in ms.PROBES:
+            assert analyze.matrix(everyone, before, protocol, port) == analyze.matrix(everyone, after, protocol, port)
+
+    check()
+
+
+@pytest.mark.nca
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ms.policies(max_size=4), ms.pods(min_size=1, max_size=3), ms.pods(min_size=1, max_size=3, prefix="x"))
+def test_round_trip_keeps_connectivity_according_to_nca(original, design_pods, other_pods):
+    body = to_yaml([*ms.namespace_manifests(), *map(ms.pod_manifest, design_pods), *original])
+    exported = to_yaml(manifests(compile_design(import_manifests(body).graph)))
+    everyone = design_pods + other_pods
+    before = nca_allowed_connections(yaml.safe_dump_all(original), ms.NAMESPACES, everyone, ms.PROBES)
+    after = nca_allowed_connections(exported, ms.NAMESPACES, everyone, ms.PROBES)
+    assert before == after
+
+
+def test_drawn_flows_on_an_imported_design_keep_the_imported_policies_and_rename_clashes():
+    imported = import_manifests(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: prod, labels: {app: api}}\n---\n"
+        + netpol("podSelector: {matchLabels: {app: api}}\n", name="api")
+    )
+    from dataclasses import replace
+
+    from editor.netpol.model import Endpoint, Flow
+
+    graph = replace(
+        imported.graph, flows=(Flow(Endpoint.workload("prod/api"), Endpoint.namespace("kube-system"), (Port.udp(53),)),)
+    )
+    refs = [p.ref for p in compile_design(graph)]
+    assert refs == ["kube-system/all-pods", "prod/api", "prod/api-2"]
+
+
+# ---------------------------------------------------------------- validation like the API server
+
+
+@pytest.mark.parametrize(
+    ("spec", "path", "needle"),
+    [
+        ("podSelector: {matchLabels: {'bad key!': x}}\n", "spec.podSelector.matchLabels.bad key!", "label key"),
+        ("podSelector: {matchLabels: {app: 'a b'}}\n", "spec.podSelector.matchLabels.app", "invalid"),
+        ("podSelector: {matchLabels: {app: 1}}\n", "spec.podSelector.matchLabels.app", "string"),
+        ("podSelector: {matchExpressions: [{key: a, operator: in, values: [x]}]}\n",
+         "spec.podSelector.matchExpressions[0].operator", "In, NotIn"),
+        ("podSelector: {matchExpressions: [{key: a, operator: NotIn}]}\n",
+         "spec.podSelector.matchExpressions[0].values", "must be given"),
+        ("ingress: [{ports: [{port: '80'}]}]\n", "spec.ingress[0].ports[0].port", "quoted number"),
+        ("ingress: [{ports: [{port: 0}]}]\n", "spec.ingress[0].ports[0].port", "out of range"),
+        ("ingress: [{ports: [{port: very-long-port-name}]}]\n", "spec.ingress[0].ports[0].port", "port name"),
+        ("ingress: [{ports: [{protocol: ICMP}]}]\n", "spec.ingress[0].ports[0].protocol", "TCP, UDP or SCTP"),
+        ("ingress: [{ports: [{endPort: 90}]}]\n", "spec.ingress[0].ports[0].endPort", "without port"),
+        ("egress: [{to: [{ipBlock: {cidr: 10.0.0.5}}]}]\n", "spec.egress[0].to[0].ipBlock.cidr", "/32"),
+        ("egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: ['2001:db8::/64']}}]}]\n",
+         "spec.egress[0].to[0].ipBlock.except[0]", "one family"),
+        ("egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}}]}]\n",
+         "spec.egress[0].to[0].ipBlock.except[0]", "strictly inside"),
+        ("egress: [{to: [{}]}]\n", "spec.egress[0].to[0]", "must specify"),
+        ("egress: [{too: []}]\n", "spec.egress[0].too", "Unknown field"),
+        ("policyTypes: [Ingress, Egress, Ingress]\n", "spec.policyTypes", "at most two"),
+        ("ingress: {from: []}\n", "spec.ingress", "must be a list"),
+    ],
+)  # fmt: skip
+def test_refused_like_the_api_server(spec, path, needle):
+    found = errors_of(netpol(spec))
+    assert any(p == path and needle in m for _, p, m in found), found
+
+
+def test_every_error_of_every_document_is_reported_with_its_number():
+    body = netpol("ingress: [{ports: [{protocol: tcp}]}]\n") + "---\n" + netpol("egress: [{to: [{}]}]\n", name="Q")
+    found = errors_of(body)
+    assert {(d, p) for d, p, _ in found} == {
+        (1, "spec.ingress[0].ports[0].protocol"),
+        (2, "metadata.name"),
+        (2, "spec.egress[0].to[0]"),
+    }
+
+
+def test_objects_are_checked_for_their_api_version_and_names():
+    found = errors_of(
+        "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: a}\n---\n"
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: Prod}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nstatus: {podIP: 10.0.0.300}\n"
+    )
+    assert {(d, p) for d, p, _ in found} == {(1, "apiVersion"), (2, "metadata.name"), (3, "status.podIP")}
+
+
+def test_duplicate_port_names_in_a_pod_are_refused():
+    found = errors_of(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n"
+        "  - {name: a, ports: [{name: http, containerPort: 80}]}\n  - {name: b, ports: [{name: http, containerPort: 81}]}\n"
+    )
+    assert found[0][1] == "spec.containers[1].ports[0].name"
+
+
+def test_duplicate_policies_are_refused():
+    found = errors_of(netpol("podSelector: {}\n") + "---\n" + netpol("podSelector: {}\n"))
+    assert found == [(2, "metadata.name", found[0][2])] and "document 1" in found[0][2]
+
+
+def test_other_kinds_are_skipped_and_empty_documents_ignored():
+    body = "---\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" + netpol("podSelector: {}\n")
+    imported = import_manifests(body)
+    assert [(s.document, s.kind, s.name) for s in imported.skipped] == [(2, "ConfigMap", "c")]
+
+
+def test_hostile_yaml_is_refused_early():
+    bomb = 'a: &a ["x","x"]\nb: [*a, *a]\n'
+    assert "anchors and aliases" in errors_of(bomb)[0][2]
+    deep = "a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n"
+    assert "nested" in errors_of(deep)[0][2]
+    assert "not valid YAML" in errors_of("a: [\n")[0][2]
+    assert "no documents" in errors_of("# nothing\n")[0][2]
+
+
+def test_parse_policy_takes_exactly_one_policy():
+    assert parse_policy(netpol("podSelector: {}\n")).ref == "prod/p"
+    with pytest.raises(ImportFailed):
+        parse_policy("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n")
+    with pytest.raises(ImportFailed):
+        parse_policy(netpol("podSelector: {}\n") + "---\n" + netpol("podSelector: {}\n", name="q"))
