@@ -220,7 +220,8 @@ def test_objects_are_checked_for_their_api_version_and_names():
 def test_duplicate_port_names_in_a_pod_are_refused():
     found = errors_of(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n"
-        "  - {name: a, ports: [{name: http, containerPort: 80}]}\n  - {name: b, ports: [{name: http, containerPort: 81}]}\n"
+        "  - {name: a, ports: [{name: http, containerPort: 80}]}\n"
+        "  - {name: b, ports: [{name: http, containerPort: 81}]}\n"
     )
     assert found[0][1] == "spec.containers[1].ports[0].name"
 
