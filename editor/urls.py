@@ -1,13 +1,21 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from editor import views, views_history, views_sharing
+from editor import views, views_analysis, views_history, views_sharing
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.design_list, name="design-list"),
     path("designs/new/", views.design_create, name="design-create"),
+    # import, connections, check a connection, truth table, kept policies (editor/views_analysis.py)
+    path("designs/import/", views_analysis.design_import, name="design-import-page"),
+    path("designs/<int:pk>/analysis/", views_analysis.design_analysis, name="design-analysis"),
+    path("designs/<int:pk>/check/", views_analysis.design_check, name="design-check"),
+    path("designs/<int:pk>/matrix/", views_analysis.design_matrix, name="design-matrix"),
+    path("designs/<int:pk>/policies/new/", views_analysis.policy_add, name="policy-add"),
+    path("designs/<int:pk>/policies/<int:policy_pk>/", views_analysis.policy_edit, name="policy-edit"),
+    path("designs/<int:pk>/policies/<int:policy_pk>/delete/", views_analysis.policy_delete, name="policy-delete"),
     path("designs/<int:pk>/", views.design_detail, name="design-detail"),
     path("designs/<int:pk>/rename/", views.design_rename, name="design-rename"),
     path("designs/<int:pk>/duplicate/", views.design_duplicate, name="design-duplicate"),

@@ -13,10 +13,10 @@ DETAIL = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # import, reachability, truth table (issue 4); before the router so "import" is not read as an id
-    path("designs/import/", analysis.DesignImportView.as_view(), name="design-import"),
-    path("designs/<int:pk>/reachability/", analysis.ReachabilityView.as_view(), name="design-reachability"),
-    path("designs/<int:pk>/matrix/", analysis.MatrixView.as_view(), name="design-matrix"),
-    path("designs/<int:pk>/connections/", analysis.ConnectionsView.as_view(), name="design-connections"),
+    path("designs/import/", analysis.DesignImportView.as_view(), name="api-design-import"),
+    path("designs/<int:pk>/reachability/", analysis.ReachabilityView.as_view(), name="api-design-reachability"),
+    path("designs/<int:pk>/matrix/", analysis.MatrixView.as_view(), name="api-design-matrix"),
+    path("designs/<int:pk>/connections/", analysis.ConnectionsView.as_view(), name="api-design-connections"),
     *router.urls,
 ]
 for prefix, viewset in (

@@ -1,0 +1,277 @@
+"""Pages for existing manifests and "can A reach B?": import, check a connection, truth table, semantic diff,
+and the kept (imported) NetworkPolicies edited as YAML.
+
+Views parse, call one service or selector, and render.  Every page also works without JavaScript; with htmx
+the check form and the truth table's cells swap only the answer (``#check-result``).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from editor import models, selectors, services
+from editor.netpol import analyze, importer
+from editor.netpol.model import PROTOCOLS
+from editor.netpol.render import to_yaml
+
+MATRIX_SHOWN = 150  # workloads shown in the page's table; the API answers for any number
+ERR_NOTHING_TO_IMPORT = "Paste YAML or choose at least one file to import."
+
+NEW_POLICY_TEMPLATE = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-something
+  namespace: default
+spec:
+  podSelector: {}
+  policyTypes:
+  - Ingress
+  ingress: []
+"""
+
+
+# ---------------------------------------------------------------- import
+
+
+def _import_body(request) -> tuple[bytes, list[str]]:
+    """The pasted text and the uploaded files as one multi-document body, in that order."""
+    parts: list[bytes] = []
+    names: list[str] = []
+    text = request.POST.get("text", "")
+    if text.strip():
+        parts.append(text.encode("utf-8"))
+        names.append("pasted text")
+    for upload in request.FILES.getlist("files"):
+        parts.append(upload.read(importer.MAX_BYTES + 1))
+        names.append(upload.name)
+    return b"\n---\n".join(p.rstrip(b"\n") for p in parts) + (b"\n" if parts else b""), names
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def design_import(request):
+    context: dict = {"name": request.POST.get("name", ""), "text": request.POST.get("text", "")}
+    if request.method == "GET":
+        return render(request, "editor/analysis/import.html", context)
+    body, names = _import_body(request)
+    context["sources"] = names
+    if not body.strip():
+        context["errors"] = [{"document": 0, "path": "", "message": ERR_NOTHING_TO_IMPORT}]
+        return render(request, "editor/analysis/import.html", context, status=400)
+    try:
+        result = services.design_import(
+            owner=request.user, name=context["name"] or "Imported design", text=body, actor=request.user
+        )
+    except importer.ImportFailed as exc:
+        context["errors"] = [e.as_dict() for e in exc.errors]
+        return render(request, "editor/analysis/import.html", context, status=400)
+    except ValidationError as exc:
+        context["errors"] = [{"document": 0, "path": "name", "message": m} for m in exc.messages]
+        return render(request, "editor/analysis/import.html", context, status=400)
+    return redirect("design-analysis", pk=result.design.pk)
+
+
+# ---------------------------------------------------------------- overview: connections and diff
+
+
+def _check_query(connection: analyze.Connection) -> str:
+    """Query string of the check page for a connection's first numbered port ("" when it has none)."""
+    for label in connection.ports:
+        protocol, _, port = label.partition(" ")
+        if port.isdigit():
+            return urlencode(
+                {"source": connection.source, "destination": connection.destination, "port": port, "protocol": protocol}
+            )
+    return ""
+
+
+@require_GET
+@login_required
+def design_analysis(request, pk: int):
+    """What the design allows between its workloads, what changed since import, its kept policies."""
+    design = selectors.design_get_for(request.user, pk)
+    data = selectors.design_load(design)
+    return render(
+        request,
+        "editor/analysis/overview.html",
+        {
+            "design": design,
+            "connections": [(c, _check_query(c)) for c in selectors.design_connections(data)],
+            "diff": selectors.design_import_diff(data),
+            "policies": data.imported_policies,
+            "can_edit": design.access in (selectors.OWNER, selectors.EDITOR),
+        },
+    )
+
+
+# ---------------------------------------------------------------- check a connection
+
+
+def _check_answer(graph, policies, params) -> tuple[analyze.Reachability | None, str]:
+    source, destination = params.get("source", "").strip(), params.get("destination", "").strip()
+    port, protocol = params.get("port", "").strip(), params.get("protocol", "TCP").strip().upper()
+    if not (source and destination and port):
+        return None, ""
+    if protocol not in PROTOCOLS:
+        return None, f"'{protocol}' is not a protocol: use TCP, UDP or SCTP."
+    try:
+        answer = analyze.reachability(graph, policies, source, destination, protocol, port)
+    except analyze.UnknownRef as exc:
+        return None, str(exc)
+    if not 1 <= answer.port <= 65535:
+        return None, f"{answer.port} is not a port: give a number from 1 to 65535."
+    return answer, ""
+
+
+@require_GET
+@login_required
+def design_check(request, pk: int):
+    design = selectors.design_get_for(request.user, pk)
+    data = selectors.design_load(design)
+    policies = selectors.design_compile(data).policies
+    answer, error = _check_answer(data.graph, policies, request.GET)
+    context = {
+        "design": design,
+        "workloads": [w.ref for w in data.graph.workloads],
+        "protocols": PROTOCOLS,
+        "form": {
+            "source": request.GET.get("source", ""),
+            "destination": request.GET.get("destination", ""),
+            "port": request.GET.get("port", ""),
+            "protocol": request.GET.get("protocol", "TCP"),
+        },
+        "answer": answer,
+        "error": error,
+    }
+    template = "editor/analysis/check.html"
+    if request.headers.get("HX-Request"):
+        template += "#check-result"
+    return render(request, template, context, status=400 if error else 200)
+
+
+# ---------------------------------------------------------------- the truth table
+
+
+@require_GET
+@login_required
+def design_matrix(request, pk: int):
+    design = selectors.design_get_for(request.user, pk)
+    data = selectors.design_load(design)
+    policies = selectors.design_compile(data).policies
+    port_text = request.GET.get("port", "").strip()
+    protocol = request.GET.get("protocol", "TCP").strip().upper()
+    error, table = "", None
+    if port_text:
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            error = f"'{port_text}' is not a port number: give a number from 1 to 65535."
+        elif protocol not in PROTOCOLS:
+            error = f"'{protocol}' is not a protocol: use TCP, UDP or SCTP."
+        else:
+            table = analyze.matrix(data.graph, policies, protocol, int(port_text))
+    rows = []
+    if table is not None:
+        shown = table.workloads[:MATRIX_SHOWN]
+        for i, source in enumerate(shown):
+            cells = []
+            for j, destination in enumerate(shown):
+                egress, ingress = table.egress_allows(i, j), table.ingress_allows(i, j)
+                cells.append(
+                    {
+                        "destination": destination,
+                        "egress": egress,
+                        "ingress": ingress,
+                        "allowed": egress and ingress,
+                        "self": i == j,
+                    }
+                )
+            rows.append({"source": source, "cells": cells})
+    return render(
+        request,
+        "editor/analysis/matrix.html",
+        {
+            "design": design,
+            "protocols": PROTOCOLS,
+            "port": port_text,
+            "protocol": protocol,
+            "table": table,
+            "rows": rows,
+            "columns": table.workloads[:MATRIX_SHOWN] if table else (),
+            "truncated": table is not None and len(table.workloads) > MATRIX_SHOWN,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+# ---------------------------------------------------------------- kept policies: YAML edit, add, delete
+
+
+def _policy_row(design: models.Design, policy_pk: int) -> models.ImportedPolicy:
+    row = design.imported_policies.filter(pk=policy_pk).first()
+    if row is None:
+        raise Http404(f"Design {design.pk} has no kept NetworkPolicy {policy_pk}.")
+    return row
+
+
+def _policy_form(request, design, row, text: str, errors=(), status: int = 200):
+    return render(
+        request,
+        "editor/analysis/policy.html",
+        {"design": design, "policy": row, "text": text, "errors": list(errors)},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def policy_add(request, pk: int):
+    design = selectors.design_get_for(request.user, pk, write=request.method == "POST")
+    if request.method == "GET":
+        return _policy_form(request, design, None, NEW_POLICY_TEMPLATE)
+    text = request.POST.get("text", "")
+    try:
+        services.imported_policy_create(design=design, text=text, actor=request.user)
+    except ValidationError as exc:
+        return _policy_form(request, design, None, text, exc.messages, status=400)
+    return redirect("design-analysis", pk=design.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def policy_edit(request, pk: int, policy_pk: int):
+    design = selectors.design_get_for(request.user, pk, write=request.method == "POST")
+    row = _policy_row(design, policy_pk)
+    if request.method == "GET":
+        return _policy_form(request, design, row, to_yaml([row.manifest]))
+    text = request.POST.get("text", "")
+    try:
+        services.imported_policy_update(policy=row, text=text, actor=request.user)
+    except ValidationError as exc:
+        return _policy_form(request, design, row, text, exc.messages, status=400)
+    return redirect("design-analysis", pk=design.pk)
+
+
+@require_POST
+@login_required
+def policy_delete(request, pk: int, policy_pk: int):
+    design = selectors.design_get_for(request.user, pk, write=True)
+    services.imported_policy_delete(policy=_policy_row(design, policy_pk), actor=request.user)
+    return redirect("design-analysis", pk=design.pk)
+
+
+__all__ = [
+    "design_analysis",
+    "design_check",
+    "design_import",
+    "design_matrix",
+    "policy_add",
+    "policy_delete",
+    "policy_edit",
+]
