@@ -157,8 +157,9 @@ def _ui_set(request, design, **changes) -> None:
             mine.pop(key, None)
         else:
             mine[key] = value
-    state[str(design.pk)] = mine
-    request.session["editor"] = state
+    if mine != state.get(str(design.pk), {}):  # write the session only when something changed
+        state[str(design.pk)] = mine
+        request.session["editor"] = state
 
 
 def _node_key(kind: str, ref: str) -> str:
@@ -544,7 +545,7 @@ def design_layout(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- the page's data
 
 
-NODE_W = 168
+NODE_W = 152
 COL_GAP = 250
 ROW_GAP = 130
 BAND_GAP = 70

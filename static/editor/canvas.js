@@ -44,6 +44,12 @@
     form.requestSubmit();
   }
 
+  function history(which) {
+    // the toolbar's button says whether there is anything to undo or redo; the form outside it stays put
+    var button = document.getElementById(which + "-button");
+    if (button && !button.disabled) submit(which + "-form");
+  }
+
   function press(id) {
     var button = document.getElementById(id);
     if (button && !button.disabled) button.click();
@@ -266,10 +272,10 @@
     }
     if (mod && key === "z") {
       evt.preventDefault();
-      press(evt.shiftKey ? "redo-button" : "undo-button");
+      history(evt.shiftKey ? "redo" : "undo");
     } else if (mod && key === "y") {
       evt.preventDefault();
-      press("redo-button");
+      history("redo");
     } else if (mod || evt.altKey) {
       return;
     } else if (evt.key === "Escape") {

@@ -1,0 +1,154 @@
+"""The user story, end to end in Chromium: draw a three-tier app and get its NetworkPolicies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from editor.models import Design
+from tests.browser.conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
+
+
+def _expect():
+    return pytest.importorskip("playwright.sync_api").expect
+
+
+def _centre(page, selector: str) -> tuple[float, float]:
+    box = page.locator(selector).bounding_box()
+    assert box is not None, f"{selector} is not on the page"
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def _drag(page, source: str, target: str) -> None:
+    page.mouse.move(*_centre(page, source))
+    page.mouse.down()
+    page.mouse.move(*_centre(page, target), steps=12)
+    page.mouse.up()
+
+
+def _add_workload(page, name: str, namespace: str, ports: str = "") -> None:
+    expect = _expect()
+    page.fill("#add-workload-name", name)
+    page.fill("#add-workload-namespace", namespace)
+    page.fill("#add-workload-ports", ports)
+    page.click("#add-workload-button")
+    expect(page.locator(f'[data-node="workload:{namespace}/{name}"]')).to_have_count(1)
+
+
+def _documents(text: str) -> dict[str, dict]:
+    return {doc["metadata"]["name"]: doc for doc in yaml.safe_load_all(text)}
+
+
+def test_user_draws_a_three_tier_app_and_downloads_its_policies(page, live_server, user):
+    expect = _expect()
+    log_in(page, live_server)
+
+    page.fill("#new-design-name", "shop")
+    page.click("text=Create design")
+    expect(page.locator("#canvas-svg")).to_be_visible()
+    design = Design.objects.get(owner=user, name="shop")
+    page.evaluate("window.__noReload = true")  # gone if anything below reloads the page
+
+    _add_workload(page, "frontend", "shop")
+    _add_workload(page, "api", "shop", "http:8080")
+    _add_workload(page, "db", "shop")
+
+    # frontend → api by dragging from frontend's handle: the ports default to api's declared port.
+    _drag(page, '[data-handle="workload:shop/frontend"]', '[data-node="workload:shop/api"] .node-box')
+    edge = page.locator('[data-flow="flow:shop/frontend -> shop/api"]')
+    expect(edge).to_have_count(1)
+    expect(edge.locator(".edge-label text")).to_have_text("TCP 8080")
+
+    # api → db in connect mode (click the source, then the destination); db declares no port, so type it.
+    page.click("#connect-button")
+    expect(page.locator("#connect-button")).to_have_attribute("aria-pressed", "true")
+    page.click('[data-node="workload:shop/api"] .node-title')
+    expect(page.locator('[data-node="workload:shop/api"]')).to_have_class("node workload selected source")
+    page.click('[data-node="workload:shop/db"] .node-title')
+    expect(page.locator('[data-flow="flow:shop/api -> shop/db"]')).to_have_count(1)
+    ports = page.locator("#edit-ports")
+    expect(ports).to_be_focused()
+    ports.fill("TCP 5432")
+    ports.press("Enter")
+    expect(page.locator('[data-flow="flow:shop/api -> shop/db"] .edge-label text')).to_have_text("TCP 5432")
+
+    # The live preview shows both sides of each connection, the DNS rule first.
+    page.keyboard.press("Escape")  # leaves the ports field
+    page.keyboard.press("Escape")  # clears the selection
+    expect(page.locator("#inspector h2").first).to_have_text("Add a workload")
+    expect(page.locator("#yaml-preview .panel-head")).to_contain_text("3 NetworkPolicies")
+    api = _documents(page.locator("#yaml-code").inner_text())["api"]["spec"]
+    assert api["egress"][0]["ports"] == [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+    assert api["egress"][1]["ports"] == [{"protocol": "TCP", "port": 5432}]
+    assert api["egress"][1]["to"][0]["podSelector"] == {"matchLabels": {"app": "db"}}
+    assert api["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 8080}]
+    assert api["ingress"][0]["from"][0]["podSelector"] == {"matchLabels": {"app": "frontend"}}
+    db = _documents(page.locator("#yaml-code").inner_text())["db"]["spec"]
+    assert db["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 5432}]
+
+    # DNS off: a missing-dns warning per workload, with a one-click fix.
+    missing_dns = page.locator(".finding", has=page.locator("code", has_text="missing-dns"))
+    expect(missing_dns).to_have_count(0)
+    page.uncheck("#setting-dns")
+    expect(missing_dns).to_have_count(3)
+    expect(page.locator("#warnings-count")).to_have_class("badge has")
+    page.click("label[for=tab-warnings]")
+    expect(missing_dns.first).to_be_visible()
+    missing_dns.first.locator("[data-fix=missing-dns]").click()
+    expect(missing_dns).to_have_count(0)
+    expect(page.locator("#setting-dns")).to_be_checked()
+
+    # The download is byte for byte the API's YAML.
+    with page.expect_download() as download_info:
+        page.click("#download-link")
+    downloaded = Path(download_info.value.path()).read_bytes()
+    api_yaml = page.request.get(f"{live_server.url}/api/v1/designs/{design.pk}/manifests/?format=yaml")
+    assert api_yaml.ok
+    assert downloaded == api_yaml.body()
+    assert download_info.value.suggested_filename == "shop-networkpolicies.yaml"
+
+    # Undo the last change (the fix) with Ctrl+Z: DNS is off again; redo brings it back.
+    page.keyboard.press("Control+z")
+    expect(page.locator("#setting-dns")).not_to_be_checked()
+    expect(missing_dns).to_have_count(3)
+    page.keyboard.press("Control+Shift+z")
+    expect(page.locator("#setting-dns")).to_be_checked()
+    expect(missing_dns).to_have_count(0)
+
+    assert page.evaluate("window.__noReload") is True
+    design.refresh_from_db()
+    assert design.dns is True
+
+
+def test_dragging_a_node_saves_its_position(page, live_server, three_tier):
+    expect = _expect()
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/designs/{three_tier.pk}/")
+    node = '[data-node="workload:shop/db"]'
+    before = three_tier.workloads.get(name="db")
+    x, y = _centre(page, f"{node} .node-title")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y + 120, steps=8)
+    page.mouse.up()
+    expect(page.locator("#undo-button")).to_have_attribute("title", "Undo: Changed workload shop/db (Ctrl+Z)")
+    after = three_tier.workloads.get(name="db")
+    assert after.x == pytest.approx(before.x, abs=2)
+    assert after.y > before.y + 60
+
+
+def test_screenshot_of_the_three_tier_design(page, live_server, three_tier):
+    expect = _expect()
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/designs/{three_tier.pk}/")
+    page.click('[data-node="workload:shop/api"] .node-title')
+    expect(page.locator("#yaml-preview .panel-head")).to_contain_text("shop/api")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 10_000
