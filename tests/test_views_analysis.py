@@ -114,7 +114,7 @@ def test_matrix_page_links_every_cell_to_its_explanation(alice, imported):
     check = reverse("design-check", args=[imported.pk])
     assert f"{check}?source=prod/api&amp;destination=prod/db&amp;port=5432&amp;protocol=TCP" in text.replace("%2F", "/")
     assert text.count('<a class="cell ') == 4
-    assert '<a class="cell denied self"' in text  # db to itself: db's ingress allows only api
+    assert '<a class="cell egress-only self"' in text  # db to itself: db's ingress allows only api
 
 
 def test_matrix_page_refuses_a_named_port(alice, imported):
