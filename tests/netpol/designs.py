@@ -1,6 +1,8 @@
 """Example designs (domain graphs) shared by the compiler's tests."""
 
-from editor.netpol.model import ContainerPort, Endpoint, External, Flow, Graph, Namespace, Port, Workload
+from hypothesis import strategies as st
+
+from editor.netpol.model import ContainerPort, Endpoint, External, Flow, Graph, Namespace, Port, Settings, Workload
 
 W, NS, EXT = Endpoint.workload, Endpoint.namespace, Endpoint.external
 
@@ -86,3 +88,69 @@ GOLDEN = {
     "named-port": named_port,
     "port-range": port_range,
 }
+
+
+PORT_CHOICES = [
+    Port.tcp(80),
+    Port.tcp(5432),
+    Port.tcp(8080),
+    Port.tcp(8080, 8090),
+    Port.udp(8080),
+    Port.tcp("http"),
+    Port.tcp("web"),
+]
+
+
+@st.composite
+def designs(draw) -> Graph:
+    namespaces = draw(st.lists(st.sampled_from(["alpha", "beta", "gamma"]), min_size=1, max_size=3, unique=True))
+    refs = draw(
+        st.lists(
+            st.tuples(st.sampled_from(namespaces), st.sampled_from(["api", "db", "web", "cache", "worker"])),
+            min_size=2,
+            max_size=5,
+            unique=True,
+        )
+    )
+    workloads = []
+    for ns, name in refs:
+        extra = draw(st.dictionaries(st.sampled_from(["tier", "team"]), st.sampled_from(["a", "b"]), max_size=1))
+        ports = []
+        if draw(st.booleans()):
+            ports.append(ContainerPort("http", draw(st.sampled_from([80, 8080]))))
+        if draw(st.booleans()):
+            ports.append(ContainerPort("web", 8085))
+        workloads.append(Workload(ns, name, tuple(sorted({"app": name, **extra}.items())), tuple(ports)))
+    externals = (External("corp", "10.0.0.0/8", ("10.0.0.5/32",)),)
+    endpoints = (
+        [Endpoint.workload(w.ref) for w in workloads]
+        + [Endpoint.namespace(ns) for ns in namespaces]
+        + [Endpoint.external("corp")]
+    )
+    pairs = draw(st.lists(st.tuples(st.sampled_from(endpoints), st.sampled_from(endpoints)), max_size=6, unique=True))
+    flows = []
+    for src, dst in pairs:
+        if src == dst or (src.kind == dst.kind == "external"):
+            continue
+        choices = [p for p in PORT_CHOICES if not (dst.kind == "external" and p.is_named)]
+        ports = draw(st.lists(st.sampled_from(choices), max_size=2, unique=True))
+        flows.append(Flow(src, dst, tuple(ports)))
+    setting = draw(
+        st.sampled_from(
+            [
+                Settings(),
+                Settings(),
+                Settings(dns=False),
+                Settings(False, True, True),
+                Settings(True, False, True),
+                Settings(False, False, False),
+            ]
+        )
+    )
+    return Graph(
+        namespaces=tuple(Namespace(ns) for ns in namespaces),
+        workloads=tuple(workloads),
+        externals=externals,
+        flows=tuple(flows),
+        settings=setting,
+    )

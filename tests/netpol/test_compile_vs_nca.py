@@ -12,35 +12,20 @@ import itertools
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from editor.netpol.compile import compile_design
 from editor.netpol.model import (
-    ContainerPort,
     Endpoint,
-    External,
-    Flow,
     Graph,
-    Namespace,
     Port,
-    Settings,
     Workload,
 )
 from editor.netpol.render import manifests, to_yaml
 from tests.oracle import Pod, nca_allowed_connections
 
-from .designs import three_tier
+from .designs import designs, three_tier
 
 PROBES = [("TCP", 53), ("UDP", 53), ("TCP", 80), ("TCP", 5432), ("TCP", 8080), ("TCP", 8085), ("UDP", 8080)]
-PORT_CHOICES = [
-    Port.tcp(80),
-    Port.tcp(5432),
-    Port.tcp(8080),
-    Port.tcp(8080, 8090),
-    Port.udp(8080),
-    Port.tcp("http"),
-    Port.tcp("web"),
-]
 KUBE_DNS = Pod("kube-system", "coredns", {"k8s-app": "kube-dns"}, [("dns", 53, "UDP"), ("dns-tcp", 53, "TCP")])
 
 
@@ -103,61 +88,6 @@ def nca_connections(graph: Graph) -> set[tuple[str, str, str, int]]:
     namespaces.setdefault("kube-system", {})
     text = to_yaml(manifests(compile_design(graph)))
     return nca_allowed_connections(text, namespaces, _pods(graph), PROBES)
-
-
-@st.composite
-def designs(draw) -> Graph:
-    namespaces = draw(st.lists(st.sampled_from(["alpha", "beta", "gamma"]), min_size=1, max_size=3, unique=True))
-    refs = draw(
-        st.lists(
-            st.tuples(st.sampled_from(namespaces), st.sampled_from(["api", "db", "web", "cache", "worker"])),
-            min_size=2,
-            max_size=5,
-            unique=True,
-        )
-    )
-    workloads = []
-    for ns, name in refs:
-        extra = draw(st.dictionaries(st.sampled_from(["tier", "team"]), st.sampled_from(["a", "b"]), max_size=1))
-        ports = []
-        if draw(st.booleans()):
-            ports.append(ContainerPort("http", draw(st.sampled_from([80, 8080]))))
-        if draw(st.booleans()):
-            ports.append(ContainerPort("web", 8085))
-        workloads.append(Workload(ns, name, tuple(sorted({"app": name, **extra}.items())), tuple(ports)))
-    externals = (External("corp", "10.0.0.0/8", ("10.0.0.5/32",)),)
-    endpoints = (
-        [Endpoint.workload(w.ref) for w in workloads]
-        + [Endpoint.namespace(ns) for ns in namespaces]
-        + [Endpoint.external("corp")]
-    )
-    pairs = draw(st.lists(st.tuples(st.sampled_from(endpoints), st.sampled_from(endpoints)), max_size=6, unique=True))
-    flows = []
-    for src, dst in pairs:
-        if src == dst or (src.kind == dst.kind == "external"):
-            continue
-        choices = [p for p in PORT_CHOICES if not (dst.kind == "external" and p.is_named)]
-        ports = draw(st.lists(st.sampled_from(choices), max_size=2, unique=True))
-        flows.append(Flow(src, dst, tuple(ports)))
-    setting = draw(
-        st.sampled_from(
-            [
-                Settings(),
-                Settings(),
-                Settings(dns=False),
-                Settings(False, True, True),
-                Settings(True, False, True),
-                Settings(False, False, False),
-            ]
-        )
-    )
-    return Graph(
-        namespaces=tuple(Namespace(ns) for ns in namespaces),
-        workloads=tuple(workloads),
-        externals=externals,
-        flows=tuple(flows),
-        settings=setting,
-    )
 
 
 @pytest.mark.nca
