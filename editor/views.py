@@ -182,8 +182,10 @@ def _done(request, design, *, notice: str = "", select: str | None = "") -> Http
     return HttpResponse("".join(parts))
 
 
-def _refused(request, design, region: str = "inspector", **extra) -> HttpResponse:
+def _refused(request, design, region: str = "inspector", *, select: str | None = None, **extra) -> HttpResponse:
     """Refused input: htmx gets only the region with the errors; a form post the whole page (400)."""
+    if select:  # the part whose form was refused stays in the inspector
+        _ui_set(request, design, sel=select)
     context = _editor_context(request, design, **extra)
     if not request.htmx:
         return render(request, PAGE, context, status=400)
@@ -376,6 +378,7 @@ def workload_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpRespon
     if workload is None:
         return _gone(request, design)
     form = forms.WorkloadEditForm(request.POST, auto_id="edit-%s")
+    key = f"workload:{workload.ref}"
     if form.is_valid():
         try:
             workload = services.workload_update(workload=workload, **form.cleaned_data)
@@ -383,7 +386,7 @@ def workload_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpRespon
             forms.apply_service_errors(form, error)
         else:
             return _done(request, design, notice=f"Saved workload {workload.ref}.", select=f"workload:{workload.ref}")
-    return _refused(request, design, inspector_form=form)
+    return _refused(request, design, inspector_form=form, select=key)
 
 
 @require_POST
@@ -412,6 +415,7 @@ def external_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpRespon
     if external is None:
         return _gone(request, design)
     form = forms.ExternalForm(request.POST, auto_id="edit-%s")
+    key = f"external:{external.name}"
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -422,7 +426,7 @@ def external_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpRespon
             forms.apply_service_errors(form, error, {"except": "except_"})
         else:
             return _done(request, design, notice=f"Saved external {external.name}.", select=f"external:{external.name}")
-    return _refused(request, design, inspector_form=form)
+    return _refused(request, design, inspector_form=form, select=key)
 
 
 @require_POST
@@ -432,6 +436,7 @@ def namespace_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpRespo
     if namespace is None:
         return _gone(request, design)
     form = forms.NamespaceForm(request.POST, auto_id="edit-%s")
+    key = f"namespace:{namespace.name}"
     if form.is_valid():
         try:
             namespace = services.namespace_update(namespace=namespace, **form.cleaned_data)
@@ -441,7 +446,7 @@ def namespace_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpRespo
             return _done(
                 request, design, notice=f"Saved namespace {namespace.name}.", select=f"namespace:{namespace.name}"
             )
-    return _refused(request, design, inspector_form=form)
+    return _refused(request, design, inspector_form=form, select=key)
 
 
 @require_POST
@@ -489,14 +494,15 @@ def flow_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpResponse:
     if flow is None:
         return _gone(request, design)
     form = forms.FlowPortsForm(request.POST, auto_id="edit-%s")
+    key = f"flow:{_flow_ref(flow, selectors.design_load(design).refs)}"
     if form.is_valid():
         try:
             services.flow_update(flow=flow, ports=form.cleaned_data["ports"])
         except ValidationError as error:
             forms.apply_service_errors(form, error, {"destination": "ports"})
         else:
-            return _done(request, design, notice="Saved the flow's ports.")
-    return _refused(request, design, inspector_form=form)
+            return _done(request, design, notice="Saved the flow's ports.", select=key)
+    return _refused(request, design, inspector_form=form, select=key)
 
 
 def _gone(request, design) -> HttpResponse:
