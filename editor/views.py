@@ -74,7 +74,7 @@ def design_create(request: HtmxHttpRequest) -> HttpResponse:
     form = forms.DesignForm(request.POST)
     if form.is_valid():
         try:
-            design = services.design_create(owner=request.user, name=form.cleaned_data["name"])
+            design = services.design_create(actor=request.user, owner=request.user, name=form.cleaned_data["name"])
         except ValidationError as error:
             forms.apply_service_errors(form, error)
         else:
@@ -89,7 +89,7 @@ def design_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = forms.DesignForm(request.POST)
     if form.is_valid():
         try:
-            services.design_update(design=design, name=form.cleaned_data["name"])
+            services.design_update(actor=request.user, design=design, name=form.cleaned_data["name"])
         except ValidationError as error:
             forms.apply_service_errors(form, error)
         else:
@@ -103,9 +103,9 @@ def design_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def design_duplicate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = selectors.design_get_for(request.user, pk)
     snapshot = selectors.design_snapshot(selectors.design_load(design))
-    copy = services.design_create(owner=request.user, name=f"{design.name} (copy)"[:200])
+    copy = services.design_create(actor=request.user, owner=request.user, name=f"{design.name} (copy)"[:200])
     snapshot["settings"]["name"] = copy.name
-    services.design_restore(design=copy, snapshot=snapshot, summary=f"Copied from {design.name}")
+    services.design_restore(actor=request.user, design=copy, snapshot=snapshot, summary=f"Copied from {design.name}")
     return redirect("design-list")
 
 
@@ -114,7 +114,7 @@ def design_duplicate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def design_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = selectors.design_get_for(request.user, pk, write=True)
     if request.method == "POST":
-        services.design_delete(design=design)
+        services.design_delete(actor=request.user, design=design)
         return redirect("design-list")
     return render(request, "editor/design_confirm_delete.html", {"design": design})
 
@@ -210,7 +210,7 @@ def design_settings(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = selectors.design_get_for(request.user, pk, write=True)
     form = forms.SettingsForm(request.POST)
     form.is_valid()  # booleans: absent means off
-    services.design_update(design=design, **form.cleaned_data)
+    services.design_update(actor=request.user, design=design, **form.cleaned_data)
     return _done(request, design)
 
 
@@ -220,7 +220,7 @@ def design_fix(request: HtmxHttpRequest, pk: int, code: str) -> HttpResponse:
     design = selectors.design_get_for(request.user, pk, write=True)
     if code != MISSING_DNS:
         return _refused(request, design, "notice", notice=ERR_UNKNOWN_FIX.format(code=code), notice_error=True)
-    services.design_update(design=design, dns=True)
+    services.design_update(actor=request.user, design=design, dns=True)
     return _done(request, design, notice="DNS rule turned on: every egress-isolated workload may resolve names.")
 
 
@@ -230,7 +230,7 @@ def design_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = selectors.design_get_for(request.user, pk, write=True)
     cursor = selectors.design_cursor(design)
     try:
-        services.design_undo(design=design)
+        services.design_undo(actor=request.user, design=design)
     except ValidationError as error:
         return _refused(request, design, "notice", notice=_error_text(error), notice_error=True)
     return _done(request, design, notice=f"Undid: {cursor.current.summary}.")
@@ -242,7 +242,7 @@ def design_redo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = selectors.design_get_for(request.user, pk, write=True)
     cursor = selectors.design_cursor(design)
     try:
-        services.design_redo(design=design)
+        services.design_redo(actor=request.user, design=design)
     except ValidationError as error:
         return _refused(request, design, "notice", notice=_error_text(error), notice_error=True)
     return _done(request, design, notice=f"Redid: {cursor.redo.summary}.")
@@ -298,10 +298,10 @@ def design_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _refused(request, design, "notice", notice=ERR_NO_SELECTION, notice_error=True)
     kind, row, ref = found
     {
-        "workload": lambda: services.workload_delete(workload=row),
-        "external": lambda: services.external_delete(external=row),
-        "namespace": lambda: services.namespace_delete(namespace=row),
-        "flow": lambda: services.flow_delete(flow=row),
+        "workload": lambda: services.workload_delete(actor=request.user, workload=row),
+        "external": lambda: services.external_delete(actor=request.user, external=row),
+        "namespace": lambda: services.namespace_delete(actor=request.user, namespace=row),
+        "flow": lambda: services.flow_delete(actor=request.user, flow=row),
     }[kind]()
     return _done(request, design, notice=f"Deleted {kind} {ref}.", select=None)
 
@@ -356,6 +356,7 @@ def workload_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         try:
             x, y = _free_spot(selectors.design_load(design), data["namespace"])
             workload = services.workload_create(
+                actor=request.user,
                 design=design,
                 namespace=data["namespace"],
                 name=data["name"],
@@ -381,7 +382,7 @@ def workload_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpRespon
     key = f"workload:{workload.ref}"
     if form.is_valid():
         try:
-            workload = services.workload_update(workload=workload, **form.cleaned_data)
+            workload = services.workload_update(actor=request.user, workload=workload, **form.cleaned_data)
         except ValidationError as error:
             forms.apply_service_errors(form, error)
         else:
@@ -399,7 +400,13 @@ def external_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         try:
             x, y = _free_spot(selectors.design_load(design), None)
             external = services.external_create(
-                design=design, name=data["name"], cidr=data["cidr"], except_=data["except_"], x=x, y=y
+                actor=request.user,
+                design=design,
+                name=data["name"],
+                cidr=data["cidr"],
+                except_=data["except_"],
+                x=x,
+                y=y,
             )
         except ValidationError as error:
             forms.apply_service_errors(form, error, {"except": "except_"})
@@ -420,7 +427,7 @@ def external_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpRespon
         data = form.cleaned_data
         try:
             external = services.external_update(
-                external=external, name=data["name"], cidr=data["cidr"], except_=data["except_"]
+                actor=request.user, external=external, name=data["name"], cidr=data["cidr"], except_=data["except_"]
             )
         except ValidationError as error:
             forms.apply_service_errors(form, error, {"except": "except_"})
@@ -439,7 +446,7 @@ def namespace_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpRespo
     key = f"namespace:{namespace.name}"
     if form.is_valid():
         try:
-            namespace = services.namespace_update(namespace=namespace, **form.cleaned_data)
+            namespace = services.namespace_update(actor=request.user, namespace=namespace, **form.cleaned_data)
         except ValidationError as error:
             forms.apply_service_errors(form, error)
         else:
@@ -464,7 +471,9 @@ def _flow_create(request, design, form: forms.FlowForm) -> HttpResponse:
     if ports is None:
         ports = _declared_ports(design, dst_kind, dst)
     try:
-        services.flow_create(design=design, source={src_kind: src}, destination={dst_kind: dst}, ports=ports)
+        services.flow_create(
+            actor=request.user, design=design, source={src_kind: src}, destination={dst_kind: dst}, ports=ports
+        )
     except ValidationError as error:
         return _refused(request, design, "notice", notice=_error_text(error), notice_error=True)
     ref = f"{src} -> {dst}"
@@ -497,7 +506,7 @@ def flow_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpResponse:
     key = f"flow:{_flow_ref(flow, selectors.design_load(design).refs)}"
     if form.is_valid():
         try:
-            services.flow_update(flow=flow, ports=form.cleaned_data["ports"])
+            services.flow_update(actor=request.user, flow=flow, ports=form.cleaned_data["ports"])
         except ValidationError as error:
             forms.apply_service_errors(form, error, {"destination": "ports"})
         else:
@@ -526,9 +535,9 @@ def design_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if found is None or kind == "namespace":
         return _gone(request, design)
     if kind == "workload":
-        services.workload_update(workload=found[1], x=x, y=y)
+        services.workload_update(actor=request.user, workload=found[1], x=x, y=y)
     else:
-        services.external_update(external=found[1], x=x, y=y)
+        services.external_update(actor=request.user, external=found[1], x=x, y=y)
     return _done(request, design)
 
 
@@ -544,7 +553,7 @@ def design_layout(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         w["x"], w["y"] = positions[_node_key("workload", f"{w['namespace']}/{w['name']}")]
     for e in snapshot["externals"]:
         e["x"], e["y"] = positions[_node_key("external", e["name"])]
-    services.design_restore(design=design, snapshot=snapshot, summary="Auto-layout")
+    services.design_restore(actor=request.user, design=design, snapshot=snapshot, summary="Auto-layout")
     return _done(request, design, notice="Laid out the design.")
 
 
