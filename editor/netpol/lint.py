@@ -19,6 +19,7 @@ from .model import (
     ContainerPort,
     Graph,
     IPBlock,
+    LabelSelector,
     Peer,
     Policy,
     Rule,
@@ -206,6 +207,9 @@ class _Index:
             self.workloads_by_namespace[w.namespace].append(w)
         self.namespace_names = sorted({ns.name for ns in graph.namespaces} | set(self.workloads_by_namespace))
         self._peer_cache: dict[tuple[Peer, str], list[Workload]] = {}
+        self._position = {w.ref: i for i, w in enumerate(graph.workloads)}
+        self._namespace_labels: dict[str, dict[str, str]] = {}
+        self._selected_namespaces: dict[LabelSelector, list[str]] = {}
 
     def host(self, workload: Workload) -> Host:
         return self.hosts[workload.ref]
@@ -217,10 +221,31 @@ class _Index:
             if policy.pod_selector.matches(w.labels_dict)
         ]
 
+    def namespace_labels(self, name: str) -> dict[str, str]:
+        if name not in self._namespace_labels:
+            self._namespace_labels[name] = self.graph.namespace(name).labels_dict
+        return self._namespace_labels[name]
+
+    def matching_namespaces(self, selector: LabelSelector) -> list[str]:
+        """The design's namespaces (``namespace_names``) whose labels ``selector`` matches, once per selector."""
+        if selector not in self._selected_namespaces:
+            self._selected_namespaces[selector] = [
+                n for n in self.namespace_names if selector.matches(self.namespace_labels(n))
+            ]
+        return self._selected_namespaces[selector]
+
     def peer_workloads(self, peer: Peer, namespace: str) -> list[Workload]:
         key = (peer, namespace)
         if key not in self._peer_cache:
-            self._peer_cache[key] = [w for w in self.graph.workloads if peer_matches(peer, namespace, self.host(w))]
+            if peer.ip_block is not None:  # pods with a known IP: any namespace
+                candidates: list[Workload] | tuple[Workload, ...] = self.graph.workloads
+            else:  # only the namespaces the peer can match: not a scan of every workload per peer
+                selector = peer.namespace_selector
+                names = [namespace] if selector is None else self.matching_namespaces(selector)
+                candidates = [w for n in names for w in self.workloads_by_namespace.get(n, [])]
+                if len(names) > 1:  # keep the design's order
+                    candidates.sort(key=lambda w: self._position[w.ref])
+            self._peer_cache[key] = [w for w in candidates if peer_matches(peer, namespace, self.host(w))]
         return self._peer_cache[key]
 
     def side(self, host: Host, direction: str, other: Host, protocol: str, port: int):
@@ -341,11 +366,7 @@ def selector_matches_nothing(graph: Graph, policies: list[Policy]) -> list[Findi
                 if peer.namespace_selector is None:
                     namespaces = [policy.namespace]
                 else:
-                    namespaces = [
-                        n
-                        for n in index.namespace_names
-                        if peer.namespace_selector.matches(graph.namespace(n).labels_dict)
-                    ]
+                    namespaces = index.matching_namespaces(peer.namespace_selector)
                 if not any(index.workloads_by_namespace.get(n) for n in namespaces):
                     continue  # the design does not know those pods (e.g. kube-system)
                 if not index.peer_workloads(peer, policy.namespace):
