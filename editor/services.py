@@ -98,6 +98,8 @@ def _record(design: models.Design, summary: str, actor=None) -> models.Revision:
 
 # ---------------------------------------------------------------- designs
 
+DESIGN_SETTINGS = ["name", "description", "isolate_ingress", "isolate_egress", "dns"]
+
 
 @transaction.atomic
 def design_create(
@@ -154,7 +156,7 @@ def design_update(
         if value is not UNSET:
             setattr(design, field, value)
     design.full_clean()
-    design.save()
+    design.save(update_fields=DESIGN_SETTINGS)  # never write back a stale revision: _touch bumps it
     _touch(design, "Changed the design's settings", actor)
     return design
 
@@ -518,9 +520,9 @@ def flow_delete(*, flow: models.Flow, actor=None) -> None:
 def design_restore(*, design: models.Design, snapshot: dict, summary: str, actor=None) -> models.Design:
     """Replace the design's settings and parts with a snapshot (from ``selectors.design_snapshot``)."""
     settings = snapshot["settings"]
-    for field in ("name", "description", "isolate_ingress", "isolate_egress", "dns"):
+    for field in DESIGN_SETTINGS:
         setattr(design, field, settings[field])
-    design.save()
+    design.save(update_fields=DESIGN_SETTINGS)
     design.flows.all().delete()
     design.workloads.all().delete()
     design.externals.all().delete()
