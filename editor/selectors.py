@@ -246,6 +246,11 @@ def design_compile(data: DesignData) -> Compiled:
 # ---------------------------------------------------------------- analysis (issue 4)
 
 
+def design_policies(data: DesignData) -> list[nm.Policy]:
+    """The design's NetworkPolicies (compiled plus kept): what analysis needs (``Compiled`` is lazy)."""
+    return design_compile(data).policies
+
+
 def design_connections(data: DesignData) -> list[analyze.Connection]:
     """Workload → workload connections the design's policies allow, each with its ports and the policies
     that allow it (pairs that no policy restricts on either side are left out).  The canvas draws these."""

@@ -135,7 +135,7 @@ def _check_answer(graph, policies, params) -> tuple[analyze.Reachability | None,
 def design_check(request, pk: int):
     design = selectors.design_get_for(request.user, pk)
     data = selectors.design_load(design)
-    policies = selectors.design_compile(data).policies
+    policies = selectors.design_policies(data)
     answer, error = _check_answer(data.graph, policies, request.GET)
     context = {
         "design": design,
@@ -164,7 +164,7 @@ def design_check(request, pk: int):
 def design_matrix(request, pk: int):
     design = selectors.design_get_for(request.user, pk)
     data = selectors.design_load(design)
-    policies = selectors.design_compile(data).policies
+    policies = selectors.design_policies(data)
     port_text = request.GET.get("port", "").strip()
     protocol = request.GET.get("protocol", "TCP").strip().upper()
     error, table = "", None

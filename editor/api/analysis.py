@@ -198,7 +198,7 @@ def _port_number(params) -> int:
 def _loaded(request, pk: int):
     design = selectors.design_get_for(request.user, pk)
     data = selectors.design_load(design)
-    return data, selectors.design_compile(data).policies
+    return data, selectors.design_policies(data)
 
 
 REF_HELP = "A workload (<namespace>/<name>, e.g. prod/api) or an IP address."

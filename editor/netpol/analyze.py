@@ -515,6 +515,18 @@ def free_port(policies: list[Policy], protocol: str) -> int:
     return max(candidate, 1)
 
 
+def _mask(flags) -> int:
+    return sum(1 << i for i, flag in enumerate(flags) if flag)
+
+
+def _bits(mask: int):
+    """Indexes of the set bits, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
 def _probe_matrices(graph: Graph, policies: list[Policy]) -> list[tuple[str, int | str, Matrix]]:
     out = []
     for protocol, port in probes(graph, policies):
@@ -557,18 +569,21 @@ def connections(graph: Graph, policies: list[Policy]) -> list[Connection]:
     n = len(graph.workloads)
     hosts = [Host.of_workload(graph, w) for w in graph.workloads]
     out = []
+    if not tables or not n:
+        return out
+    first = tables[0][2]
+    ingress_isolated = _mask(first.ingress_isolated)
     for i in range(n):
-        for j in range(n):
-            if i == j:
-                continue
+        # a pair is restricted when the source's egress or the destination's ingress is isolated
+        candidates = ((1 << n) - 1 if first.egress_isolated[i] else ingress_isolated) & ~(1 << i)
+        any_allowed = 0
+        for _, _, table in tables:
+            any_allowed |= table.egress[i] & table.ingress[i]
+        for j in _bits(candidates & any_allowed):
             allowed, denied = [], []
             egress_refs: set[str] = set()
             ingress_refs: set[str] = set()
-            restricted = False
             for protocol, port, table in tables:
-                if not (table.egress_isolated[i] or table.ingress_isolated[j]):
-                    continue
-                restricted = True
                 if table.allowed(i, j):
                     allowed.append((protocol, port))
                     verdict = connection(policies, hosts[i], hosts[j], protocol, table.port)
@@ -576,7 +591,7 @@ def connections(graph: Graph, policies: list[Policy]) -> list[Connection]:
                     ingress_refs.update(ref for ref, _ in verdict.ingress.allowing)
                 else:
                     denied.append((protocol, port))
-            if restricted and allowed:
+            if allowed:
                 out.append(
                     Connection(
                         hosts[i].name,
@@ -620,14 +635,8 @@ def semantic_diff(graph: Graph, before: list[Policy], after: list[Policy]) -> Di
         old = matrix(graph, before, protocol, number)
         new = matrix(graph, after, protocol, number)
         for i, source in enumerate(old.workloads):
-            old_row = old.egress[i] & old.ingress[i]
-            new_row = new.egress[i] & new.ingress[i]
-            for j, destination in enumerate(old.workloads):
-                if i == j:
-                    continue
-                was, now = old_row >> j & 1, new_row >> j & 1
-                if now and not was:
-                    added.append(Change(source, destination, protocol, port))
-                elif was and not now:
-                    removed.append(Change(source, destination, protocol, port))
+            old_row = old.egress[i] & old.ingress[i] & ~(1 << i)
+            new_row = new.egress[i] & new.ingress[i] & ~(1 << i)
+            added.extend(Change(source, old.workloads[j], protocol, port) for j in _bits(new_row & ~old_row))
+            removed.extend(Change(source, old.workloads[j], protocol, port) for j in _bits(old_row & ~new_row))
     return Diff(tuple(added), tuple(removed))
