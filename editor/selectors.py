@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -227,20 +230,51 @@ def design_load(design: models.Design) -> DesignData:
     return DesignData(design, namespaces, workloads, externals, flows, graph, refs, imported)
 
 
-@dataclass(frozen=True)
 class Compiled:
-    policies: list[nm.Policy]
-    manifests: list[dict]
-    findings: list[Finding]
+    """A design's policies, manifests, YAML and findings, each worked out on first use and then kept.
 
-    @property
+    Shared between requests by ``design_compile``'s cache: treat everything here as read-only.
+    """
+
+    def __init__(self, graph: nm.Graph):
+        self.graph = graph
+
+    @cached_property
+    def policies(self) -> list[nm.Policy]:
+        return compile_design(self.graph)
+
+    @cached_property
+    def manifests(self) -> list[dict]:
+        return manifests(self.policies)
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        return lint(self.graph, self.policies)
+
+    @cached_property
     def yaml(self) -> str:
         return to_yaml(self.manifests)
 
 
+# The last few compiled designs, keyed by the domain graph itself: a hit needs an equal graph, so a cached
+# result can never be stale, whatever changed the rows.  Process-local on purpose: Django's LocMemCache
+# pickles, and unpickling a large design's policies takes longer than compiling them (docs/benchmarks.md).
+_COMPILED: OrderedDict[nm.Graph, Compiled] = OrderedDict()
+_COMPILED_SIZE = 4
+_COMPILED_LOCK = threading.Lock()
+
+
 def design_compile(data: DesignData) -> Compiled:
-    policies = compile_design(data.graph)
-    return Compiled(policies, manifests(policies), lint(data.graph, policies))
+    """The design's compiled output; the same graph (an unchanged design) compiles once per process."""
+    with _COMPILED_LOCK:
+        compiled = _COMPILED.get(data.graph)
+        if compiled is not None:
+            _COMPILED.move_to_end(data.graph)
+            return compiled
+        compiled = _COMPILED[data.graph] = Compiled(data.graph)
+        while len(_COMPILED) > _COMPILED_SIZE:
+            _COMPILED.popitem(last=False)
+    return compiled
 
 
 # ---------------------------------------------------------------- analysis (issue 4)
