@@ -210,6 +210,11 @@ class _Index:
         self._position = {w.ref: i for i, w in enumerate(graph.workloads)}
         self._namespace_labels: dict[str, dict[str, str]] = {}
         self._selected_namespaces: dict[LabelSelector, list[str]] = {}
+        self._by_label: dict[tuple[str, str], list[Workload]] = defaultdict(list)  # in the design's order
+        for w in graph.workloads:
+            for pair in w.labels:
+                self._by_label[pair].append(w)
+        self._selecting: dict[tuple[str | None, str, str], list[Policy]] = {}
 
     def host(self, workload: Workload) -> Host:
         return self.hosts[workload.ref]
@@ -242,14 +247,25 @@ class _Index:
             else:  # only the namespaces the peer can match: not a scan of every workload per peer
                 selector = peer.namespace_selector
                 names = [namespace] if selector is None else self.matching_namespaces(selector)
-                candidates = [w for n in names for w in self.workloads_by_namespace.get(n, [])]
-                if len(names) > 1:  # keep the design's order
-                    candidates.sort(key=lambda w: self._position[w.ref])
+                if peer.pod_selector is not None and peer.pod_selector.match_labels:
+                    # a match needs the selector's first label: only workloads carrying it
+                    within = set(names)
+                    pool = self._by_label.get(peer.pod_selector.match_labels[0], [])
+                    candidates = [w for w in pool if w.namespace in within]
+                else:
+                    candidates = [w for n in names for w in self.workloads_by_namespace.get(n, [])]
+                    if len(names) > 1:  # keep the design's order
+                        candidates.sort(key=lambda w: self._position[w.ref])
             self._peer_cache[key] = [w for w in candidates if peer_matches(peer, namespace, self.host(w))]
         return self._peer_cache[key]
 
     def side(self, host: Host, direction: str, other: Host, protocol: str, port: int):
-        return side_verdict(self.by_namespace.get(host.namespace or "", []), host, direction, other, protocol, port)
+        # The policies selecting ``host`` for ``direction``, found once: side_verdict filters them again to the same.
+        key = (host.namespace, host.name, direction)
+        if key not in self._selecting:
+            local = self.by_namespace.get(host.namespace or "", [])
+            self._selecting[key] = selecting_policies(local, host, direction)
+        return side_verdict(self._selecting[key], host, direction, other, protocol, port)
 
 
 def _rules(policy: Policy) -> list[tuple[str, int, Rule]]:
