@@ -614,6 +614,10 @@ class Node:
         return 22 if self.kind == "external" else 14
 
     @property
+    def stripe_h(self) -> float:
+        return self.h - 20
+
+    @property
     def hh(self) -> float:
         return self.h / 2
 
@@ -927,6 +931,10 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
     if kind == "workload":
         documents = [m for p, m in zip(compiled.policies, compiled.manifests, strict=True) if p.ref == ref]
         yaml_scope = ref
+    elif kind == "flow":
+        ends = {end for _, end in _flow_view(row, data.refs).values()}
+        documents = [m for p, m in zip(compiled.policies, compiled.manifests, strict=True) if p.ref in ends]
+        yaml_scope = ref.replace(" -> ", " → ")
     elif kind == "namespace":
         documents = [m for p, m in zip(compiled.policies, compiled.manifests, strict=True) if p.namespace == ref]
         yaml_scope = f"namespace {ref}"
@@ -955,9 +963,11 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
         "external_add_form": forms_.get("external_add_form") or forms.ExternalForm(auto_id="add-external-%s"),
         "external_open": "external_add_form" in forms_,
         "parts": _parts(data),
+        "node_targets": [(key, label) for key, label in _parts(data) if not key.startswith("flow:") and key != sel],
         "connect": connect,
         "source": source,
         "findings": findings,
+        "yaml_text": yaml_text,
         "yaml_html": _highlight(yaml_text),
         "yaml_scope": yaml_scope,
         "policy_count": len(documents),

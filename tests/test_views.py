@@ -443,7 +443,7 @@ def test_selecting_a_workload_opens_the_inspector_and_filters_the_yaml(alice, th
     response = select(alice, three_tier, "workload:shop/api")
     body = text(response)
     assert 'value="app=api, tier=api"' in body
-    assert "Policy for <strong>shop/api</strong>" in body
+    assert "1 policy for <strong>shop/api</strong>" in body
     assert "node workload selected" in body
     page = alice.get(url("design-detail", three_tier))  # the selection survives a reload
     yaml_html = page.context["yaml_html"]
@@ -634,3 +634,25 @@ def test_port_notation_parses_what_people_type():
     ]
     assert forms.parse_labels("app=api,\n tier = backend") == {"app": "api", "tier": "backend"}
     assert forms.format_flow_ports(forms.parse_flow_ports("TCP 8000-8100")) == "TCP 8000-8100"
+
+
+def test_a_flow_can_be_added_from_the_inspector_without_javascript(alice, three_tier):
+    select(alice, three_tier, "workload:shop/db")
+    page = text(alice.get(url("design-detail", three_tier)))
+    assert 'id="flow-to-form"' in page
+    assert '<option value="workload:shop/frontend">' in page
+    assert '<option value="workload:shop/db">' not in page.split('id="flow-to-destination"')[1].split("</select>")[0]
+    response = alice.post(
+        url("flow-add", three_tier), {"source": "workload:shop/db", "destination": "workload:shop/frontend", "ports": ""}
+    )
+    assert response.status_code == 302
+    flow = three_tier.flows.get(source_workload__name="db")
+    assert flow.ports == [{"protocol": "TCP", "port": 80}]
+
+
+def test_selecting_a_flow_shows_the_policies_of_both_ends(alice, three_tier):
+    body = text(select(alice, three_tier, "flow:shop/api -> shop/db"))
+    assert "2 policies for <strong>shop/api → shop/db</strong>" in body
+    page = alice.get(url("design-detail", three_tier))
+    names = [d["metadata"]["name"] for d in yaml.safe_load_all(page.context["yaml_text"])]
+    assert names == ["api", "db"]

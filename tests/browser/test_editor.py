@@ -152,3 +152,41 @@ def test_screenshot_of_the_three_tier_design(page, live_server, three_tier):
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_keyboard_delete_undo_zoom_and_copy(page, live_server, three_tier):
+    expect = _expect()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/designs/{three_tier.pk}/")
+    svg = page.locator("#canvas-svg")
+    fit = svg.get_attribute("viewBox")
+
+    # Scroll to zoom; the zoom survives the canvas being swapped by the next change.
+    page.mouse.move(*_centre(page, "#canvas-svg"))
+    page.mouse.wheel(0, -300)
+    zoomed = svg.get_attribute("viewBox")
+    assert float(zoomed.split()[2]) < float(fit.split()[2])
+
+    # Click to select, Delete removes the selection, Ctrl+Z brings it back.
+    page.click('[data-node="workload:shop/db"] .node-title')
+    expect(page.locator("#inspector .chip")).to_have_text("workload")
+    page.keyboard.press("Delete")
+    expect(page.locator('[data-node="workload:shop/db"]')).to_have_count(0)
+    expect(page.locator('[data-flow="flow:shop/api -> shop/db"]')).to_have_count(0)
+    assert page.locator("#canvas-svg").get_attribute("viewBox") == zoomed
+    page.keyboard.press("Control+z")
+    expect(page.locator('[data-flow="flow:shop/api -> shop/db"]')).to_have_count(1)
+
+    # Escape clears the selection; 0 fits the design again.
+    page.click('[data-node="workload:shop/api"] .node-title')
+    expect(page.locator("#yaml-preview .panel-head")).to_contain_text("1 policy for shop/api")
+    page.keyboard.press("Escape")
+    expect(page.locator("#yaml-preview .panel-head")).to_contain_text("3 NetworkPolicies")
+    page.keyboard.press("0")
+    assert page.locator("#canvas-svg").get_attribute("viewBox") == fit
+
+    # Copy puts the YAML on the clipboard.
+    page.click("#copy-button")
+    expect(page.locator("#copy-button")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == page.locator("#yaml-code").inner_text()
