@@ -643,7 +643,8 @@ def test_a_flow_can_be_added_from_the_inspector_without_javascript(alice, three_
     assert '<option value="workload:shop/frontend">' in page
     assert '<option value="workload:shop/db">' not in page.split('id="flow-to-destination"')[1].split("</select>")[0]
     response = alice.post(
-        url("flow-add", three_tier), {"source": "workload:shop/db", "destination": "workload:shop/frontend", "ports": ""}
+        url("flow-add", three_tier),
+        {"source": "workload:shop/db", "destination": "workload:shop/frontend", "ports": ""},
     )
     assert response.status_code == 302
     flow = three_tier.flows.get(source_workload__name="db")
