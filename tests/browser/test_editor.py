@@ -149,6 +149,7 @@ def test_screenshot_of_the_three_tier_design(page, live_server, three_tier):
     page.goto(f"{live_server.url}/designs/{three_tier.pk}/")
     page.click('[data-node="workload:shop/api"] .node-title')
     expect(page.locator("#yaml-preview .panel-head")).to_contain_text("shop/api")
+    page.locator("#yaml-code").evaluate("pre => { pre.scrollTop = pre.scrollHeight / 4; }")  # show the rules
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 10_000
