@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
+from .gcpause import without_gc
 from .model import (
     DNS_NAMESPACE,
     DNS_PORT,
@@ -74,20 +75,27 @@ class _Accumulator:
         return bool(self.rules.get((target, direction)))
 
 
+@without_gc  # millions of cycle-free objects at thousands of workloads: see gcpause.py
 def compile_design(graph: Graph) -> list[Policy]:
     """Compile a design into NetworkPolicies, sorted by namespace and name."""
     acc = _Accumulator()
     namespace_targets: set[str] = set()
-    for flow in sorted(graph.flows, key=Flow.sort_key):
-        src = _target(graph, flow.source)
-        dst = _target(graph, flow.destination)
-        if src is None and dst is None:
-            raise CompileError(f"Flow {flow.ref} connects two externals: one end must be a workload or namespace.")
-        if src is not None:
-            acc.add(src, "egress", _peer(graph, flow.destination, src.namespace), flow.ports)
-        if dst is not None:
-            acc.add(dst, "ingress", _peer(graph, flow.source, dst.namespace), flow.ports)
-        namespace_targets.update(t.ref for t in (src, dst) if t is not None and t.kind == "namespace")
+    peers: dict[tuple[Endpoint, str], Peer] = {}  # one Peer object per endpoint and policy namespace
+
+    def peer(endpoint: Endpoint, policy_namespace: str) -> Peer:
+        key = (endpoint, policy_namespace)
+        found = peers.get(key)
+        if found is None:
+            found = peers[key] = _peer(graph, endpoint, policy_namespace)
+        return found
+
+    # The result does not depend on the order of the flows, only which error is raised first does:
+    # sort (a cost at thousands of flows) only to report the first bad flow deterministically.
+    try:
+        _add_flows(graph, acc, namespace_targets, graph.flows, peer)
+    except CompileError:
+        acc, namespace_targets = _Accumulator(), set()
+        _add_flows(graph, acc, namespace_targets, sorted(graph.flows, key=Flow.sort_key), peer)
 
     settings = graph.settings
     policies: list[Policy] = []
@@ -125,6 +133,19 @@ def compile_design(graph: Graph) -> list[Policy]:
         if policy is not None:
             policies.append(policy)
     return with_kept_policies(policies, graph.policies)
+
+
+def _add_flows(graph: Graph, acc: _Accumulator, namespace_targets: set[str], flows, peer) -> None:
+    for flow in flows:
+        src = _target(graph, flow.source)
+        dst = _target(graph, flow.destination)
+        if src is None and dst is None:
+            raise CompileError(f"Flow {flow.ref} connects two externals: one end must be a workload or namespace.")
+        if src is not None:
+            acc.add(src, "egress", peer(flow.destination, src.namespace), flow.ports)
+        if dst is not None:
+            acc.add(dst, "ingress", peer(flow.source, dst.namespace), flow.ports)
+        namespace_targets.update(t.ref for t in (src, dst) if t is not None and t.kind == "namespace")
 
 
 def with_kept_policies(generated: list[Policy], kept: tuple[Policy, ...]) -> list[Policy]:

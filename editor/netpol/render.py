@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from .gcpause import without_gc
 from .model import IPBlock, LabelSelector, Peer, Policy, Port, Rule
 
 API_VERSION = "networking.k8s.io/v1"
@@ -87,6 +88,7 @@ def policy_manifest(policy: Policy) -> dict[str, Any]:
     }
 
 
+@without_gc  # see gcpause.py
 def manifests(policies: list[Policy]) -> list[dict[str, Any]]:
     return [policy_manifest(p) for p in policies]
 
