@@ -315,10 +315,14 @@ class Graph:
     policies: tuple[Policy, ...] = ()
 
     def namespace(self, name: str) -> Namespace:
-        for ns in self.namespaces:
-            if ns.name == name:
-                return ns
-        return Namespace(name)
+        cache = self.__dict__.get("_ns_by_name")
+        if cache is None:  # the first namespace of each name, as a scan would find it
+            cache = {}
+            for ns in self.namespaces:
+                cache.setdefault(ns.name, ns)
+            object.__setattr__(self, "_ns_by_name", cache)
+        found = cache.get(name)
+        return found if found is not None else Namespace(name)
 
     def workload(self, ref: str) -> Workload | None:
         return self._workloads_by_ref().get(ref)
@@ -334,4 +338,10 @@ class Graph:
         return cache
 
     def workloads_in(self, namespace: str) -> list[Workload]:
-        return [w for w in self.workloads if w.namespace == namespace]
+        cache = self.__dict__.get("_by_namespace")
+        if cache is None:
+            cache = {}
+            for w in self.workloads:
+                cache.setdefault(w.namespace, []).append(w)
+            object.__setattr__(self, "_by_namespace", cache)
+        return list(cache.get(namespace, ()))
