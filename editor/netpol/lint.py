@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from . import validate
 from .analyze import Host, peer_matches, selecting_policies, side_verdict
+from .gcpause import without_gc
 from .model import (
     DNS_NAMESPACE,
     DNS_PORT,
@@ -74,6 +75,7 @@ class Finding:
         }
 
 
+@without_gc  # see gcpause.py
 def lint(graph: Graph, policies: list[Policy]) -> list[Finding]:
     findings: list[Finding] = []
     for check in CHECKS:
@@ -83,19 +85,15 @@ def lint(graph: Graph, policies: list[Policy]) -> list[Finding]:
 
 def missing_dns(graph: Graph, policies: list[Policy]) -> list[Finding]:
     findings = []
-    # Only policies of the pod's own namespace can select it: index them once, not a scan per workload.
-    by_namespace: dict[str, list[Policy]] = defaultdict(list)
-    for policy in policies:
-        by_namespace[policy.namespace].append(policy)
+    index = _Index(graph, policies)  # the policies that can select each pod, without a scan per workload
     for workload in graph.workloads:
-        pod = Host.of_workload(graph, workload)
-        local = by_namespace.get(workload.namespace, [])
-        if not selecting_policies(local, pod, "egress"):
+        pod = index.host(workload)
+        if not index.selecting(pod, "egress"):
             continue
         blocked = [
             protocol
             for protocol in ("UDP", "TCP")
-            if not side_verdict(local, pod, "egress", KUBE_DNS, protocol, DNS_PORT).allowed
+            if not index.side(pod, "egress", KUBE_DNS, protocol, DNS_PORT).allowed
         ]
         if blocked:
             what = " and ".join(f"{p} {DNS_PORT}" for p in blocked)
@@ -215,16 +213,39 @@ class _Index:
             for pair in w.labels:
                 self._by_label[pair].append(w)
         self._selecting: dict[tuple[str | None, str, str], list[Policy]] = {}
+        # policies by (namespace, first label of their pod selector); the rest (no matchLabels) per namespace
+        self._policy_position = {id(p): i for i, p in enumerate(policies)}
+        self._policies_by_label: dict[tuple[str, str, str], list[Policy]] = defaultdict(list)
+        self._policies_unlabelled: dict[str, list[Policy]] = defaultdict(list)
+        for policy in policies:
+            labels = policy.pod_selector.match_labels
+            if labels:
+                self._policies_by_label[(policy.namespace, *labels[0])].append(policy)
+            else:
+                self._policies_unlabelled[policy.namespace].append(policy)
 
     def host(self, workload: Workload) -> Host:
         return self.hosts[workload.ref]
 
     def selected(self, policy: Policy) -> list[Workload]:
-        return [
-            w
-            for w in self.workloads_by_namespace.get(policy.namespace, [])
-            if policy.pod_selector.matches(w.labels_dict)
-        ]
+        labels = policy.pod_selector.match_labels
+        if labels:  # a match needs the selector's first label: only workloads carrying it
+            pool = [w for w in self._by_label.get(labels[0], []) if w.namespace == policy.namespace]
+        else:
+            pool = self.workloads_by_namespace.get(policy.namespace, [])
+        return [w for w in pool if policy.pod_selector.matches(w.labels_dict)]
+
+    def selecting(self, host: Host, direction: str) -> list[Policy]:
+        """``selecting_policies(policies, host, direction)``, from the few candidates the label index names."""
+        key = (host.namespace, host.name, direction)
+        if key not in self._selecting:
+            namespace = host.namespace or ""
+            candidates = list(self._policies_unlabelled.get(namespace, []))
+            for pair in host.labels.items():
+                candidates.extend(self._policies_by_label.get((namespace, *pair), []))
+            candidates.sort(key=lambda p: self._policy_position[id(p)])
+            self._selecting[key] = selecting_policies(candidates, host, direction)
+        return self._selecting[key]
 
     def namespace_labels(self, name: str) -> dict[str, str]:
         if name not in self._namespace_labels:
@@ -260,12 +281,8 @@ class _Index:
         return self._peer_cache[key]
 
     def side(self, host: Host, direction: str, other: Host, protocol: str, port: int):
-        # The policies selecting ``host`` for ``direction``, found once: side_verdict filters them again to the same.
-        key = (host.namespace, host.name, direction)
-        if key not in self._selecting:
-            local = self.by_namespace.get(host.namespace or "", [])
-            self._selecting[key] = selecting_policies(local, host, direction)
-        return side_verdict(self._selecting[key], host, direction, other, protocol, port)
+        # side_verdict filters the policies selecting ``host`` again, to the same list
+        return side_verdict(self.selecting(host, direction), host, direction, other, protocol, port)
 
 
 def _rules(policy: Policy) -> list[tuple[str, int, Rule]]:
@@ -284,7 +301,7 @@ def dns_blocked(graph: Graph, policies: list[Policy]) -> list[Finding]:
     findings = []
     for workload in graph.workloads:
         pod = index.host(workload)
-        if not selecting_policies(index.by_namespace.get(workload.namespace, []), pod, "egress"):
+        if not index.selecting(pod, "egress"):
             continue
         for protocol, code, effect in (
             ("UDP", DNS_BLOCKED_UDP, "name lookups fail"),
