@@ -112,6 +112,7 @@ class DesignViewSet(viewsets.ModelViewSet):
     queryset = models.Design.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = s.DesignSerializer
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    lookup_value_regex = r"[0-9]+"  # /designs/null/ is 404, not a 500 from int("null")
 
     def get_queryset(self):
         if self.request.query_params.get("shared", "").lower() in ("1", "true", "yes"):
