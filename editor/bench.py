@@ -438,14 +438,34 @@ def api_edit(client, design_id: int, source: str, destination: str, port: int) -
         response.content  # noqa: B018  (render the whole body, as a server would)
 
 
-def edit_queries(client, design_id: int, source: str, destination: str, port: int) -> int:
-    """How many SQL queries one API edit runs."""
+def htmx_edit(client, design_id: int, source: str, destination: str, port: int) -> None:
+    """The editor's edit: htmx posts a drawn flow and gets back the canvas, the YAML preview and the warnings."""
+    response = client.post(
+        f"/designs/{design_id}/flows/",
+        {"source": f"workload:{source}", "destination": f"workload:{destination}", "ports": f"TCP {port}"},
+        headers={"hx-request": "true"},
+    )
+    body = response.content.decode()
+    if response.status_code != 200 or 'id="yaml-preview"' not in body or 'id="warnings"' not in body:
+        raise RuntimeError(f"Adding a flow in the editor answered {response.status_code}: {body[:500]!r}")
+
+
+def edit_queries(client, design_id: int, source: str, destination: str, port: int, edit=api_edit) -> int:
+    """How many SQL queries one edit runs."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
-        api_edit(client, design_id, source, destination, port)
+        edit(client, design_id, source, destination, port)
     return len(queries)
+
+
+def session_client(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def api_client(user):
@@ -463,49 +483,54 @@ def django_figures(report: Report, sizes, edits: int, log) -> None:
 
     user_model = get_user_model()
     user, _ = user_model.objects.get_or_create(username="bench-user")
-    client = api_client(user)
+    client, browser_client = api_client(user), session_client(user)
     edit_size = next(((w, n) for w, n in sizes if w == 1000), sizes[-1])
-    counts = {}
+    kinds = (
+        ("edit in the editor (htmx): add a flow → canvas + YAML preview + warnings", htmx_edit, browser_client),
+        ("edit via the API: POST flow + GET manifests + GET warnings", api_edit, client),
+    )
+    counts: dict[str, dict[int, int]] = {name: {} for name, _, _ in kinds}
+    designs = {}
     for workloads, namespaces in sizes:
         spec = synthetic_spec(workloads, namespaces)
         label = f"{workloads:,} workloads / {namespaces} ns / {len(spec.flows):,} flows"
         start = time.perf_counter()
         design = spec_design_create(owner=user, spec=spec, name=f"bench {workloads}")
+        designs[workloads] = (design, spec, label)
         log(f"built {label} in the database in {time.perf_counter() - start:.1f} s")
-        pairs = iter(edit_pairs(spec, edits + 3))
+        pairs = iter(edit_pairs(spec, 2 * edits + 6))
         port = iter(range(20000, 30000))
         with override_settings(DEBUG=False):
-            counts[workloads] = edit_queries(client, design.pk, *next(pairs), next(port))
-            if (workloads, namespaces) == edit_size:
-                log(f"edit {label}")
-                timing = timed(lambda d=design, p=pairs, n=port: api_edit(client, d.pk, *next(p), next(n)), edits)
-                report.add(
-                    Row(
-                        "edit via API: POST flow + GET manifests + GET warnings",
-                        label,
-                        timing,
-                        "p50 ≤ 50 ms, p95 ≤ 100 ms",
-                        verdict(timing.median <= 0.050 and timing.p95 <= 0.100),
-                        "the htmx editor's add-flow view does not exist yet: the API path stands in for it",
-                    )
+            for name, edit, who in kinds:
+                counts[name][workloads] = edit_queries(who, design.pk, *next(pairs), next(port), edit=edit)
+            if (workloads, namespaces) != edit_size:
+                continue
+            for name, edit, who in kinds:
+                log(f"{name.split(':')[0]} {label}")
+                timing = timed(
+                    lambda d=design, p=pairs, n=port, e=edit, c=who: e(c, d.pk, *next(p), next(n)), edits, warmup=2
                 )
-    values = sorted(set(counts.values()))
-    report.add(
-        Row(
-            "SQL queries per edit",
-            ", ".join(f"{w:,}" for w in counts),
-            None,
-            "constant in design size",
-            verdict(len(values) == 1),
-            ", ".join(f"{n} at {w:,}" for w, n in counts.items()) + " (pinned by tests/test_query_counts.py)",
+                ok = timing.median <= 0.050 and timing.p95 <= 0.100
+                report.add(Row(name, label, timing, "p50 ≤ 50 ms, p95 ≤ 100 ms", verdict(ok)))
+    for name, by_size in counts.items():
+        report.add(
+            Row(
+                f"SQL queries per {name.split(':')[0]}",
+                ", ".join(f"{w:,}" for w in by_size),
+                None,
+                "constant in design size",
+                verdict(len(set(by_size.values())) == 1),
+                ", ".join(f"{n} at {w:,}" for w, n in by_size.items()) + " (pinned by tests/test_query_counts.py)",
+            )
         )
-    )
+    report.designs = designs  # type: ignore[attr-defined]
+    report.user = user  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------- the run
 
 
-def run(*, quick: bool, log: Callable[[str], None] = lambda line: None) -> Report:
+def run(*, quick: bool, browser: bool = True, log: Callable[[str], None] = lambda line: None) -> Report:
     """Every figure, on the current database (``manage.py bench`` points it at a scratch database)."""
     from django.db import connection
 
@@ -513,6 +538,12 @@ def run(*, quick: bool, log: Callable[[str], None] = lambda line: None) -> Repor
     report = Report(machine=machine(connection), quick=quick)
     compile_figures(report, sizes, repeat=2 if quick else 7, log=log)
     django_figures(report, sizes, edits=3 if quick else 40, log=log)
+    matrix_figures(report, 100 if quick else 1000, repeat=2 if quick else 5, log=log)
+    import_figures(report, sizes[-1], repeat=1 if quick else 3, log=log)
+    if browser:
+        browser_figures(report, quick=quick, log=log)
+    else:
+        not_measured(report, "editor page first render (headless Chromium)", "", "≤ 1 s", "run with --no-browser")
     return report
 
 
@@ -527,3 +558,178 @@ def write_markdown(path: Path, report: Report) -> None:
         text = (text.rstrip() + "\n\n" if text.strip() else "# Benchmarks\n\n") + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+def matrix_figures(report: Report, workloads: int, repeat: int, log) -> None:
+    """The reachability truth table, workloads × workloads at one port, fast against pair by pair."""
+    from editor.netpol import analyze
+
+    namespaces = max(4, workloads // 20)
+    spec = synthetic_spec(workloads, namespaces)
+    graph = spec_graph(spec)
+    policies = compile_design(graph)
+    label = f"{workloads:,} × {workloads:,} workloads, TCP 8080"
+    if not hasattr(analyze, "matrix") or not hasattr(analyze, "matrix_naive"):
+        not_measured(report, "reachability truth table", label, "≤ 2 s, ≥ 20× naive", "analyze.matrix not there")
+        return
+    log(f"truth table {label}")
+    fast = timed(lambda: analyze.matrix(graph, policies, "TCP", 8080), repeat)
+    start = time.perf_counter()
+    naive_table = analyze.matrix_naive(graph, policies, "TCP", 8080)
+    naive = Timing([time.perf_counter() - start])
+    same = analyze.matrix(graph, policies, "TCP", 8080) == naive_table
+    speedup = naive.median / fast.median
+    report.add(
+        Row(
+            "reachability truth table (`analyze.matrix`)",
+            label,
+            fast,
+            "≤ 2 s, ≥ 20× naive",
+            verdict(fast.median <= 2 and speedup >= 20 and same),
+            f"{speedup:,.0f}× the pair-by-pair `analyze.matrix_naive` ({ms(naive.median)}, one run); "
+            f"tables {'equal' if same else '**differ**'}",
+        )
+    )
+
+
+def import_text(spec: Spec, policies_docs: list[dict]) -> str:
+    """The design as a cluster would hold it: Namespaces, a Deployment per workload, its NetworkPolicies.
+
+    Compact JSON (valid YAML) in two ``List`` documents, so 5,000 workloads fit the importer's limits.
+    """
+    import json
+
+    objects = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n["name"], "labels": n["labels"]}}
+        for n in spec.namespaces
+    ]
+    for w in spec.workloads:
+        objects.append(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": w["name"], "namespace": w["namespace"]},
+                "spec": {
+                    "selector": {"matchLabels": w["labels"]},
+                    "template": {
+                        "metadata": {"labels": w["labels"]},
+                        "spec": {
+                            "containers": [
+                                {
+                                    "name": "main",
+                                    "image": "example/app:1",
+                                    "ports": [
+                                        {"name": p["name"], "containerPort": p["port"], "protocol": p["protocol"]}
+                                        for p in w["ports"]
+                                    ],
+                                }
+                            ]
+                        },
+                    },
+                },
+            }
+        )
+    documents = [
+        {"apiVersion": "v1", "kind": "List", "items": objects},
+        {"apiVersion": "v1", "kind": "List", "items": policies_docs},
+    ]
+    return "".join(f"---\n{json.dumps(d, separators=(',', ':'))}\n" for d in documents)
+
+
+def import_figures(report: Report, size: tuple[int, int], repeat: int, log) -> None:
+    """Import of the largest design's manifests through ``services.design_import`` (parse, validate, save)."""
+    from editor import services
+
+    workloads, namespaces = size
+    label = f"{workloads:,} workloads / {namespaces} ns"
+    if not hasattr(services, "design_import"):
+        not_measured(report, "import manifests", label, "≤ 5 s", "services.design_import not there")
+        return
+    spec = synthetic_spec(workloads, namespaces)
+    docs = manifests(compile_design(spec_graph(spec)))
+    text = import_text(spec, docs)
+    user = report.user  # type: ignore[attr-defined]
+    log(f"import {label} ({len(text) / 1e6:.1f} MB)")
+    count = iter(range(10**6))
+    timing = timed(
+        lambda: services.design_import(owner=user, name=f"imported {next(count)}", text=text), repeat, warmup=0
+    )
+    report.add(
+        Row(
+            "import manifests (`services.design_import`)",
+            f"{label}: {len(docs):,} NetworkPolicies + {workloads:,} Deployments",
+            timing,
+            "≤ 5 s",
+            verdict(timing.median <= 5),
+            f"{len(text) / 1e6:.1f} MB of compact JSON in two List documents (the importer takes at most "
+            f"5 MiB and 5,000 documents per import)",
+        )
+    )
+
+
+def browser_figures(report: Report, *, quick: bool, log) -> None:
+    """First render of the editor page with 1,000 workloads in headless Chromium, against a live server."""
+    figure, target = "editor page first render (headless Chromium)", "≤ 1 s"
+    designs = report.designs  # type: ignore[attr-defined]
+    size = 1000 if 1000 in designs else max(designs)
+    design, spec, label = designs[size]
+    chromium = Path("/usr/bin/chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        not_measured(report, figure, label, target, "Playwright is not installed (test extras)")
+        return
+    if not chromium.exists():
+        not_measured(report, figure, label, target, "no Chromium at /usr/bin/chromium")
+        return
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    client = session_client(report.user)  # type: ignore[attr-defined]
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    url = f"http://127.0.0.1:{server.port}/designs/{design.pk}/"
+    log(f"editor page {label} in Chromium")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=str(chromium),
+                headless=True,
+                args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+            )
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": url}])
+            page = context.new_page()
+            paints: list[float] = []
+
+            def load() -> None:
+                page.goto(url, wait_until="load")
+                page.wait_for_selector("#canvas svg, svg#canvas, #canvas", state="attached")
+                paint = page.evaluate(
+                    "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || 0"
+                )
+                paints.append(paint / 1000)
+
+            timing = timed(load, 2 if quick else 10, warmup=1)
+            nodes = page.evaluate("() => document.querySelectorAll('svg g, svg circle, svg rect').length")
+            browser.close()
+    finally:
+        server.terminate()
+    fcp = Timing(paints[-len(timing.samples) :])
+    report.add(
+        Row(
+            figure,
+            label,
+            timing,
+            target,
+            verdict(timing.median <= 1.0),
+            f"navigation to `load` with the session cookie, Django live server; first contentful paint median "
+            f"{ms(fcp.median)}; {nodes:,} SVG elements",
+        )
+    )

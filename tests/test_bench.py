@@ -76,15 +76,29 @@ def test_write_markdown_replaces_only_the_table_between_the_markers(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_bench_quick_prints_and_writes_the_table(tmp_path, capsys):
     output = tmp_path / "benchmarks.md"
-    call_command("bench", "--quick", "--in-place", "--output", str(output))
+    call_command("bench", "--quick", "--in-place", "--no-browser", "--output", str(output))
     printed = capsys.readouterr().out
     for figure in (
         "compile → manifest dicts",
         "compile + YAML render",
-        "edit via API",
+        "edit in the editor (htmx)",
+        "edit via the API",
         "SQL queries per edit",
+        "reachability truth table",
+        "import manifests",
         "| cores |",
         "| database |",
     ):
         assert figure in printed
+    assert "tables equal" in printed
     assert printed in output.read_text()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_bench_quick_measures_the_editor_page_in_chromium(tmp_path, capsys):
+    call_command("bench", "--quick", "--in-place")
+    printed = capsys.readouterr().out
+    row = next(line for line in printed.splitlines() if line.startswith("| editor page first render"))
+    assert "not measured" not in row
+    assert "SVG elements" in row

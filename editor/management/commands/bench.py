@@ -30,6 +30,7 @@ class Command(BaseCommand):
             type=Path,
             help="Markdown file to write the table into (default: docs/benchmarks.md; none with --quick).",
         )
+        parser.add_argument("--no-browser", action="store_true", help="Skip the figure that drives headless Chromium.")
         parser.add_argument(
             "--in-place",
             action="store_true",
@@ -37,20 +38,25 @@ class Command(BaseCommand):
             "runs in a throwaway database, uses this). Never point it at a database you care about.",
         )
 
-    def handle(self, *args, quick: bool, output: Path | None, in_place: bool, **options):
+    def handle(self, *args, quick: bool, output: Path | None, in_place: bool, no_browser: bool, **options):
         if output is None and not quick:
             output = Path(settings.BASE_DIR) / "docs" / "benchmarks.md"
 
         def log(line: str) -> None:
             self.stderr.write(f"  {line}")
 
-        report = bench.run(quick=quick, log=log) if in_place else self._in_scratch_database(quick, log)
+        browser = not no_browser
+        report = (
+            bench.run(quick=quick, browser=browser, log=log)
+            if in_place
+            else self._in_scratch_database(quick, browser, log)
+        )
         self.stdout.write(report.markdown())
         if output is not None:
             bench.write_markdown(output, report)
             self.stderr.write(f"Wrote the table to {output}.")
 
-    def _in_scratch_database(self, quick: bool, log) -> bench.Report:
+    def _in_scratch_database(self, quick: bool, browser: bool, log) -> bench.Report:
         """A throwaway database made like the test runner's (a temporary file for SQLite), removed afterwards."""
         old_name = connection.settings_dict["NAME"]
         with tempfile.TemporaryDirectory(prefix="policyeditor-bench-") as tmp:
@@ -59,6 +65,6 @@ class Command(BaseCommand):
             self.stderr.write("Creating a scratch database…")
             connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
             try:
-                return bench.run(quick=quick, log=log)
+                return bench.run(quick=quick, browser=browser, log=log)
             finally:
                 connection.creation.destroy_test_db(old_name, verbosity=0)
