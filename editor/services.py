@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -163,6 +163,9 @@ def design_update(
 
 @transaction.atomic
 def design_delete(*, design: models.Design, actor=None) -> None:
+    """Delete the design and its history.  Only its owner may: an ``actor`` who is someone else is refused."""
+    if actor is not None and getattr(actor, "pk", None) != design.owner_id:
+        raise PermissionDenied(selectors.ERR_OWNER_ONLY.format(owner=design.owner.get_username(), what="delete it"))
     design.delete()
 
 

@@ -294,6 +294,24 @@ def test_pages_for_a_collaborator(design, other_user, role):
     assert design.workloads.exists() == (role == "viewer")
 
 
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_only_the_owner_deletes_a_design_in_the_pages(design, user, other_user, role):
+    share(design, other_user, role)
+    assert browser_for(other_user).post(f"/designs/{design.pk}/delete/").status_code == 403
+    assert models.Design.objects.filter(pk=design.pk).exists()
+    assert browser_for(user).post(f"/designs/{design.pk}/delete/").status_code == 302
+    assert not models.Design.objects.filter(pk=design.pk).exists()
+
+
+def test_design_delete_service_refuses_anyone_but_the_owner(design, other_user):
+    from django.core.exceptions import PermissionDenied
+
+    share(design, other_user, "editor")
+    with pytest.raises(PermissionDenied, match="Only the design's owner"):
+        services.design_delete(design=design, actor=other_user)
+    assert models.Design.objects.filter(pk=design.pk).exists()
+
+
 def test_pages_for_a_stranger_are_404(design, carol):
     c = browser_for(carol)
     for path in PAGES.values():
