@@ -754,7 +754,7 @@ def _auto_layout(data: selectors.DesignData) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def _free_spot(data: selectors.DesignData, namespace: str | None) -> tuple[float, float]:
+def _free_spot(data: selectors.DesignData, namespace: str | None) -> tuple[float | None, float | None]:
     """Where a new node goes: right of its namespace's row, or on a new row below everything."""
     placed = [(w.x, w.y, w.namespace_id) for w in data.workloads if w.x is not None and w.y is not None]
     placed += [(e.x, e.y, None) for e in data.externals if e.x is not None and e.y is not None]
@@ -913,11 +913,16 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
     source = ui.get("from") or ""
 
     findings = []
+    namespaces, externals = {n.name for n in data.namespaces}, {e.name for e in data.externals}
     for f in compiled.findings:
         if " -> " in f.subject:
-            target = f"flow:{f.subject}"
+            target: str | None = f"flow:{f.subject}"
         elif "/" in f.subject:
             target = f"workload:{f.subject}"
+        elif f.subject in namespaces:
+            target = f"namespace:{f.subject}"
+        elif f.subject in externals:
+            target = f"external:{f.subject}"
         else:
             target = None
         findings.append(
