@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from . import validate
+from .gcpause import without_gc
 from .model import (
     NAMESPACE_NAME_LABEL,
     ContainerPort,
@@ -568,6 +569,7 @@ def _objects(number: int, data: Any, errors: list[DocumentError]) -> Iterator[tu
     yield doc, "", data
 
 
+@without_gc  # parsing builds millions of cycle-free objects: see gcpause.py
 def import_manifests(text: str | bytes) -> Imported:
     """Parse and validate a multi-document body; raise :class:`ImportFailed` listing every error."""
     documents = load_documents(text)
