@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from .model import ContainerPort, Graph, Peer, Policy, Port, Rule, Workload
+from .model import ContainerPort, Graph, LabelSelector, Peer, Policy, Port, Rule, Workload
 
 
 @dataclass(frozen=True)
@@ -320,132 +320,189 @@ class Matrix:
         }
 
 
-class _Groups:
-    """Workloads grouped by (namespace, labels, ports): every selector and named port sees a group as one."""
+class _Index:
+    """Workloads as bit positions, with masks by namespace, by label and by declared ports.
+
+    A selector becomes a few AND/OR/NOT operations on these masks, so each policy and each rule is
+    evaluated once for all workloads: workloads that agree on (namespace, labels, ports) are never
+    told apart except by ipBlocks, which look at single pod IPs.
+    """
 
     def __init__(self, graph: Graph):
         self.workloads = list(graph.workloads)
         self.n = len(self.workloads)
         self.full = (1 << self.n) - 1
-        index: dict[tuple, int] = {}
-        self.keys: list[tuple] = []
-        self.masks: list[int] = []
-        self.hosts: list[Host] = []
-        self.group_of: list[int] = []
+        self.by_namespace: dict[str, int] = {}
+        self.by_label: dict[tuple[str, str], int] = {}
+        self.by_key: dict[str, int] = {}
+        self.by_ports: dict[tuple[ContainerPort, ...], int] = {}
         for i, w in enumerate(self.workloads):
-            key = (w.namespace, w.labels, w.ports)
-            g = index.get(key)
-            if g is None:
-                g = index[key] = len(self.keys)
-                self.keys.append(key)
-                self.masks.append(0)
-                self.hosts.append(Host.of_workload(graph, w, ip=None))
-            self.masks[g] |= 1 << i
-            self.group_of.append(g)
+            bit = 1 << i
+            self.by_namespace[w.namespace] = self.by_namespace.get(w.namespace, 0) | bit
+            for key, value in w.labels:
+                self.by_label[(key, value)] = self.by_label.get((key, value), 0) | bit
+                self.by_key[key] = self.by_key.get(key, 0) | bit
+            self.by_ports[w.ports] = self.by_ports.get(w.ports, 0) | bit
+        self.namespace_labels = {name: graph.namespace(name).labels_dict for name in self.by_namespace}
         self.ips = [(i, ipaddress.ip_address(w.ip)) for i, w in enumerate(self.workloads) if w.ip]
+        self._selector_cache: dict[LabelSelector, int] = {}
+        self._namespaces_cache: dict[LabelSelector, int] = {}
         self._peer_cache: dict[tuple[Peer, str], int] = {}
+        self._ports_cache: dict[tuple[tuple[Port, ...], str, int], int] = {}
 
-    def peer_mask(self, peer: Peer, policy_namespace: str) -> int:
+    def pods(self, selector: LabelSelector) -> int:
+        """Workloads whose labels the selector matches (any namespace)."""
+        mask = self._selector_cache.get(selector)
+        if mask is not None:
+            return mask
+        mask = self.full
+        for key, value in selector.match_labels:
+            mask &= self.by_label.get((key, value), 0)
+        for r in selector.match_expressions:
+            if r.operator in ("In", "NotIn"):
+                some = 0
+                for value in r.values:
+                    some |= self.by_label.get((r.key, value), 0)
+                mask &= some if r.operator == "In" else ~some
+            elif r.operator == "Exists":
+                mask &= self.by_key.get(r.key, 0)
+            else:
+                mask &= ~self.by_key.get(r.key, 0)
+        mask &= self.full
+        self._selector_cache[selector] = mask
+        return mask
+
+    def namespaces(self, selector: LabelSelector) -> int:
+        """Workloads in the namespaces whose labels the selector matches."""
+        mask = self._namespaces_cache.get(selector)
+        if mask is None:
+            mask = 0
+            for name, labels in self.namespace_labels.items():
+                if selector.matches(labels):
+                    mask |= self.by_namespace[name]
+            self._namespaces_cache[selector] = mask
+        return mask
+
+    def selected(self, policy: Policy) -> int:
+        return self.by_namespace.get(policy.namespace, 0) & self.pods(policy.pod_selector)
+
+    def peer(self, peer: Peer, policy_namespace: str) -> int:
         key = (peer, policy_namespace)
-        cached = self._peer_cache.get(key)
-        if cached is not None:
-            return cached
-        mask = 0
+        mask = self._peer_cache.get(key)
+        if mask is not None:
+            return mask
         if peer.ip_block is not None:
+            mask = 0
             network = ipaddress.ip_network(peer.ip_block.cidr, strict=False)
             excepts = [ipaddress.ip_network(e, strict=False) for e in peer.ip_block.except_]
             for i, address in self.ips:
-                if (
-                    address.version == network.version
-                    and address in network
-                    and not any(address in e for e in excepts)
-                ):
+                if address.version == network.version and address in network and not any(address in e for e in excepts):
                     mask |= 1 << i
         else:
-            for g, host in enumerate(self.hosts):
-                if peer_matches(peer, policy_namespace, host):
-                    mask |= self.masks[g]
+            if peer.namespace_selector is None:
+                mask = self.by_namespace.get(policy_namespace, 0)
+            else:
+                mask = self.namespaces(peer.namespace_selector)
+            if peer.pod_selector is not None:
+                mask &= self.pods(peer.pod_selector)
         self._peer_cache[key] = mask
         return mask
 
-    def rule_peers_mask(self, rule: Rule, policy_namespace: str) -> int:
+    def rule_peers(self, rule: Rule, policy_namespace: str) -> int:
         if not rule.peers:
             return self.full
         mask = 0
         for peer in rule.peers:
-            mask |= self.peer_mask(peer, policy_namespace)
+            mask |= self.peer(peer, policy_namespace)
+        return mask
+
+    def destinations_on(self, ports: tuple[Port, ...], protocol: str, port: int) -> int:
+        """Workloads that, as the destination, match one of ``ports`` (named ports resolve on them)."""
+        if not ports:
+            return self.full
+        key = (ports, protocol, port)
+        mask = self._ports_cache.get(key)
+        if mask is None:
+            mask = 0
+            for declared, workloads in self.by_ports.items():
+                if any(port_matches(p, protocol, port, declared) for p in ports):
+                    mask |= workloads
+            self._ports_cache[key] = mask
         return mask
 
 
-def _selecting(policies: list[Policy], host: Host, direction: str) -> list[Policy]:
-    return selecting_policies(policies, host, direction)
+@dataclass
+class _Attribution:
+    """Which policies allow what, kept only when asked (``connections``)."""
+
+    egress: dict[int, list[tuple[str, int]]] = field(default_factory=dict)  # source → [(policy, destinations)]
+    ingress: dict[int, list[tuple[str, list[tuple[int, int]]]]] = field(default_factory=dict)
+
+    def egress_policies(self, i: int, j: int) -> list[str]:
+        return [ref for ref, destinations in self.egress.get(i, []) if destinations >> j & 1]
+
+    def ingress_policies(self, i: int, j: int) -> list[str]:
+        return [ref for ref, rules in self.ingress.get(j, []) if any(d >> j & 1 and s >> i & 1 for d, s in rules)]
+
+
+def _matrix(
+    graph: Graph, policies: list[Policy], protocol: str, port: int, attribution: _Attribution | None = None
+) -> Matrix:
+    index = _Index(graph)
+    n, full = index.n, index.full
+    egress_rows = [full] * n
+    egress_selected = 0
+    ingress_selected = 0
+    sources_to_destinations: dict[int, int] = {}  # ingress: a rule's sources → destinations that accept them
+    for policy in policies:
+        selected = index.selected(policy)
+        if not selected:
+            continue
+        if policy.egress_isolated:
+            allowed = 0
+            for rule in policy.egress:
+                allowed |= index.rule_peers(rule, policy.namespace) & index.destinations_on(rule.ports, protocol, port)
+            for i in _bits(selected):
+                egress_rows[i] = (egress_rows[i] if egress_selected >> i & 1 else 0) | allowed
+                if attribution is not None:
+                    attribution.egress.setdefault(i, []).append((policy.ref, allowed))
+            egress_selected |= selected
+        if policy.ingress_isolated:
+            ingress_selected |= selected
+            rules = []
+            for rule in policy.ingress:
+                destinations = selected & index.destinations_on(rule.ports, protocol, port)
+                sources = index.rule_peers(rule, policy.namespace)
+                if destinations and sources:
+                    sources_to_destinations[sources] = sources_to_destinations.get(sources, 0) | destinations
+                    rules.append((destinations, sources))
+            if attribution is not None:
+                for j in _bits(selected):
+                    attribution.ingress.setdefault(j, []).append((policy.ref, rules))
+    open_columns = full & ~ingress_selected  # destinations no policy isolates for ingress accept everyone
+    ingress_rows = [open_columns] * n
+    for sources, destinations in sources_to_destinations.items():
+        for i in _bits(sources):
+            ingress_rows[i] |= destinations
+    return Matrix(
+        workloads=tuple(w.ref for w in index.workloads),
+        protocol=protocol,
+        port=port,
+        egress=tuple(egress_rows),
+        ingress=tuple(ingress_rows),
+        egress_isolated=tuple(bool(egress_selected >> i & 1) for i in range(n)),
+        ingress_isolated=tuple(bool(ingress_selected >> i & 1) for i in range(n)),
+    )
 
 
 def matrix(graph: Graph, policies: list[Policy], protocol: str, port: int) -> Matrix:
-    """The truth table, fast: each policy rule is evaluated once per group of equivalent workloads.
+    """The truth table, fast: each selector, peer and rule is evaluated once for all workloads at a time.
 
-    Workloads with the same namespace, labels and declared ports are indistinguishable to selectors and
-    named ports, so selection, ports and peers are decided per group; only ipBlocks look at single pod IPs.
+    Workloads are bit positions; label, namespace and declared-port indexes turn a selector into a few
+    big-integer AND/OR/NOT operations, and the ingress side is collected per distinct set of sources.
+    :func:`matrix_naive` is the pair-by-pair reference this is tested against.
     """
-    groups = _Groups(graph)
-    by_namespace: dict[str, list[Policy]] = {}
-    for policy in policies:
-        by_namespace.setdefault(policy.namespace, []).append(policy)
-    n_groups = len(groups.keys)
-    egress_group_rows = [groups.full] * n_groups
-    egress_selected = [False] * n_groups
-    ingress_selected = [False] * n_groups
-    # ports of a rule against every destination group, once per distinct port tuple
-    port_cache: dict[tuple[Port, ...], int] = {}
-
-    def ports_mask(ports: tuple[Port, ...]) -> int:
-        if not ports:
-            return groups.full
-        cached = port_cache.get(ports)
-        if cached is None:
-            cached = 0
-            for g, host in enumerate(groups.hosts):
-                if any(port_matches(p, protocol, port, host.ports) for p in ports):
-                    cached |= groups.masks[g]
-            port_cache[ports] = cached
-        return cached
-
-    ingress_rows = [0] * groups.n
-    open_columns = 0  # destinations whose ingress allows everyone
-    for g, host in enumerate(groups.hosts):
-        candidates = by_namespace.get(host.namespace or "", [])
-        egress_policies = [p for p in candidates if p.egress_isolated and p.pod_selector.matches(host.labels)]
-        if egress_policies:
-            egress_selected[g] = True
-            row = 0
-            for policy in egress_policies:
-                for rule in policy.egress:
-                    row |= groups.rule_peers_mask(rule, policy.namespace) & ports_mask(rule.ports)
-            egress_group_rows[g] = row
-        ingress_policies = [p for p in candidates if p.ingress_isolated and p.pod_selector.matches(host.labels)]
-        if not ingress_policies:
-            open_columns |= groups.masks[g]
-            continue
-        ingress_selected[g] = True
-        sources = 0
-        for policy in ingress_policies:
-            for rule in policy.ingress:
-                if not rule.ports or any(port_matches(p, protocol, port, host.ports) for p in rule.ports):
-                    sources |= groups.rule_peers_mask(rule, policy.namespace)
-        column = groups.masks[g]
-        while sources:
-            low = sources & -sources
-            ingress_rows[low.bit_length() - 1] |= column
-            sources ^= low
-    return Matrix(
-        workloads=tuple(w.ref for w in groups.workloads),
-        protocol=protocol,
-        port=port,
-        egress=tuple(egress_group_rows[groups.group_of[i]] for i in range(groups.n)),
-        ingress=tuple(row | open_columns for row in ingress_rows),
-        egress_isolated=tuple(egress_selected[groups.group_of[i]] for i in range(groups.n)),
-        ingress_isolated=tuple(ingress_selected[groups.group_of[i]] for i in range(groups.n)),
-    )
+    return _matrix(graph, policies, protocol, port)
 
 
 def matrix_naive(graph: Graph, policies: list[Policy], protocol: str, port: int) -> Matrix:
@@ -527,11 +584,12 @@ def _bits(mask: int):
         mask ^= low
 
 
-def _probe_matrices(graph: Graph, policies: list[Policy]) -> list[tuple[str, int | str, Matrix]]:
+def _probe_matrices(graph: Graph, policies: list[Policy]) -> list[tuple[str, int | str, Matrix, _Attribution]]:
     out = []
     for protocol, port in probes(graph, policies):
         number = free_port(policies, protocol) if port == OTHER_PORT else port
-        out.append((protocol, port, matrix(graph, policies, protocol, int(number))))
+        attribution = _Attribution()
+        out.append((protocol, port, _matrix(graph, policies, protocol, int(number), attribution), attribution))
     return out
 
 
@@ -567,8 +625,8 @@ def connections(graph: Graph, policies: list[Policy]) -> list[Connection]:
     they are open on both sides), with its ports and the policies whose rules allow it."""
     tables = _probe_matrices(graph, policies)
     n = len(graph.workloads)
-    hosts = [Host.of_workload(graph, w) for w in graph.workloads]
-    out = []
+    refs = [w.ref for w in graph.workloads]
+    out: list[Connection] = []
     if not tables or not n:
         return out
     first = tables[0][2]
@@ -577,25 +635,24 @@ def connections(graph: Graph, policies: list[Policy]) -> list[Connection]:
         # a pair is restricted when the source's egress or the destination's ingress is isolated
         candidates = ((1 << n) - 1 if first.egress_isolated[i] else ingress_isolated) & ~(1 << i)
         any_allowed = 0
-        for _, _, table in tables:
+        for _, _, table, _ in tables:
             any_allowed |= table.egress[i] & table.ingress[i]
         for j in _bits(candidates & any_allowed):
             allowed, denied = [], []
             egress_refs: set[str] = set()
             ingress_refs: set[str] = set()
-            for protocol, port, table in tables:
+            for protocol, port, table, attribution in tables:
                 if table.allowed(i, j):
                     allowed.append((protocol, port))
-                    verdict = connection(policies, hosts[i], hosts[j], protocol, table.port)
-                    egress_refs.update(ref for ref, _ in verdict.egress.allowing)
-                    ingress_refs.update(ref for ref, _ in verdict.ingress.allowing)
+                    egress_refs.update(attribution.egress_policies(i, j))
+                    ingress_refs.update(attribution.ingress_policies(i, j))
                 else:
                     denied.append((protocol, port))
             if allowed:
                 out.append(
                     Connection(
-                        hosts[i].name,
-                        hosts[j].name,
+                        refs[i],
+                        refs[j],
                         _ports_label(allowed, denied),
                         tuple(sorted(egress_refs)),
                         tuple(sorted(ingress_refs)),

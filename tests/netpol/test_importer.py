@@ -125,7 +125,7 @@ def test_round_trip_keeps_connectivity_by_our_analyzer_for_pods_outside_the_desi
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(ms.policies(max_size=5), ms.pods(min_size=0, max_size=3), ms.pods(min_size=1, max_size=4, prefix="x"))
     def check(original, design_pods, other_pods):
-        body = to_yaml([*ms.namespace_manifests(), *map(ms.pod_manifest, design_pods), *original])
+        body = ms.body(design_pods, original)
         exported = manifests(compile_design(import_manifests(body).graph))
         everyone = ms.graph_of(design_pods + other_pods)
         before = [policy_from_manifest(m) for m in original]
@@ -140,7 +140,7 @@ def test_round_trip_keeps_connectivity_by_our_analyzer_for_pods_outside_the_desi
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ms.policies(max_size=4), ms.pods(min_size=1, max_size=3), ms.pods(min_size=1, max_size=3, prefix="x"))
 def test_round_trip_keeps_connectivity_according_to_nca(original, design_pods, other_pods):
-    body = to_yaml([*ms.namespace_manifests(), *map(ms.pod_manifest, design_pods), *original])
+    body = ms.body(design_pods, original)
     exported = to_yaml(manifests(compile_design(import_manifests(body).graph)))
     everyone = design_pods + other_pods
     before = nca_allowed_connections(yaml.safe_dump_all(original), ms.NAMESPACES, everyone, ms.PROBES)
