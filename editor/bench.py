@@ -651,9 +651,16 @@ def import_figures(report: Report, size: tuple[int, int], repeat: int, log) -> N
     user = report.user  # type: ignore[attr-defined]
     log(f"import {label} ({len(text) / 1e6:.1f} MB)")
     count = iter(range(10**6))
-    timing = timed(
-        lambda: services.design_import(owner=user, name=f"imported {next(count)}", text=text), repeat, warmup=0
-    )
+    from unittest import mock
+
+    from editor.netpol import importer
+
+    size = len(text.encode())
+    over = size > importer.MAX_BYTES  # the API refuses it; the service is timed with the limit lifted
+    with mock.patch.object(importer, "MAX_BYTES", max(size, importer.MAX_BYTES)):
+        timing = timed(
+            lambda: services.design_import(owner=user, name=f"imported {next(count)}", text=text), repeat, warmup=0
+        )
     report.add(
         Row(
             "import manifests (`services.design_import`)",
@@ -661,8 +668,13 @@ def import_figures(report: Report, size: tuple[int, int], repeat: int, log) -> N
             timing,
             "≤ 5 s",
             verdict(timing.median <= 5),
-            f"{len(text) / 1e6:.1f} MB of compact JSON in two List documents (the importer takes at most "
-            f"5 MiB and 5,000 documents per import)",
+            f"{size / 1e6:.1f} MB of compact JSON in two List documents"
+            + (
+                f"; that is over the importer's {importer.MAX_BYTES / 2**20:.0f} MiB limit, so the service ran "
+                f"with the limit lifted (through the API this import is refused: split it)"
+                if over
+                else ""
+            ),
         )
     )
 

@@ -15,6 +15,7 @@ from editor import models
 from editor.netpol import analyze
 from editor.netpol import model as nm
 from editor.netpol.compile import compile_design
+from editor.netpol.gcpause import without_gc
 from editor.netpol.importer import policy_from_manifest
 from editor.netpol.lint import Finding, lint
 from editor.netpol.render import manifests, to_yaml
@@ -161,9 +162,16 @@ def design_snapshot(data: DesignData) -> dict:
     }
 
 
+_ENDPOINT_COLUMNS = {
+    side: tuple((kind, f"{side}_{kind}_id") for kind in ("workload", "namespace", "external"))
+    for side in ("source", "destination")
+}
+
+
 def _endpoint_dict(flow: models.Flow, side: str, refs: dict[tuple[str, int], str]) -> dict[str, str]:
-    for kind in ("workload", "namespace", "external"):
-        pk = getattr(flow, f"{side}_{kind}_id")
+    values = flow.__dict__  # loaded columns directly: this runs twice per flow on every load
+    for kind, column in _ENDPOINT_COLUMNS[side]:
+        pk = values[column] if column in values else getattr(flow, column)
         if pk is not None:
             return {kind: refs[(kind, pk)]}
     raise ValueError(f"Flow {flow.pk} has no {side}.")
@@ -205,6 +213,7 @@ class DesignData:
     imported_policies: tuple[models.ImportedPolicy, ...] = ()
 
 
+@without_gc  # thousands of rows and value objects, no cycles: see editor/netpol/gcpause.py
 def design_load(design: models.Design) -> DesignData:
     namespaces = list(design.namespaces.all())
     ns_names = {ns.pk: ns.name for ns in namespaces}

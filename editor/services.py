@@ -21,6 +21,7 @@ from django.utils import timezone
 from editor import models, selectors
 from editor.netpol import importer, render, validate
 from editor.netpol import model as nm
+from editor.netpol.gcpause import paused_gc
 
 UNSET: Any = object()
 
@@ -83,8 +84,10 @@ def _author(actor):
 
 
 def _record(design: models.Design, summary: str, actor=None) -> models.Revision:
-    snapshot = selectors.design_snapshot(selectors.design_load(design))
-    latest = design.revisions.exclude(number=design.revision).order_by("-number").first()
+    with paused_gc():  # thousands of rows become plain JSON: see editor/netpol/gcpause.py
+        snapshot = selectors.design_snapshot(selectors.design_load(design))
+    # only the two numbers: loading the previous revision's whole snapshot cost as much as taking this one
+    latest = design.revisions.exclude(number=design.revision).order_by("-number").only("number", "state").first()
     return models.Revision.objects.create(
         design=design,
         number=design.revision,
