@@ -11,6 +11,8 @@ import zlib
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -55,11 +57,19 @@ def small_design(owner):
 
 
 @pytest.fixture
-def world(db, django_user_model) -> dict:
+def world(db, django_user_model):
     """The fuzzer's user and token, and its design (remade when an example deleted any of it)."""
     owner = django_user_model.objects.create_user("fuzzer")
     django_user_model.objects.create_user("fuzz-friend")
-    return {"owner": owner, "token": Token.objects.create(user=owner).key, "design": None, "parts": {}}
+    # The real WSGI handler closes the database connection after each request, which would end the test's
+    # transaction on PostgreSQL; Django's own test client keeps it open the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield {"owner": owner, "token": Token.objects.create(user=owner).key, "design": None, "parts": {}}
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def current_design(world: dict):
