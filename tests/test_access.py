@@ -380,3 +380,31 @@ def test_admin_is_for_staff_only(django_user_model, user):
     staff = django_user_model.objects.create_user("root", "root@example.com", "root-password", is_staff=True)
     assert browser_for(staff).get("/admin/").status_code == 200
     assert Client().get("/admin/").status_code == 302
+
+
+# ---------------------------------------------------------------- history pages
+
+
+def test_history_page_says_who_changed_what(design, user, other_user):
+    share(design, other_user, "editor")
+    services.namespace_create(design=design, name="staging", actor=other_user)
+    page = browser_for(user).get(f"/designs/{design.pk}/history/").content.decode()
+    assert "Added namespace staging" in page
+    assert "<td>bob</td>" in page
+    diff = browser_for(user).get(f"/designs/{design.pk}/history/{design.revision}/").content.decode()
+    assert '<span class="add">+- name: staging</span>' in diff
+
+
+def test_restore_from_a_stale_page_is_refused_and_shows_the_current_state(design, user, other_user):
+    share(design, other_user, "editor")
+    seen = design.revision  # the page alice loaded
+    first = design.revisions.order_by("number").first().number
+    services.namespace_create(design=design, name="staging", actor=other_user)  # bob, in another tab
+    response = browser_for(user).post(f"/designs/{design.pk}/history/{first}/restore/", {"revision": seen})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "changed since you loaded it" in page
+    assert "Added namespace staging, by bob" in page
+    assert f"Now at revision {seen + 1}" in page
+    assert design.namespaces.filter(name="staging").exists()
+    assert design.workloads.exists()
