@@ -41,6 +41,7 @@ class HtmxHttpRequest(HttpRequest):
 
 
 PAGE = "editor/editor.html"
+PREVIEW_DOCUMENTS = 100  # at most this many policies in the YAML preview (docs/benchmarks.md)
 # Regions of the editor page; each is a partial whose name equals its DOM id.
 REGIONS = ("canvas", "toolbar", "inspector", "yaml-preview", "warnings", "warnings-count", "notice")
 
@@ -943,7 +944,12 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
     elif kind == "namespace":
         documents = [m for p, m in zip(compiled.policies, compiled.manifests, strict=True) if p.namespace == ref]
         yaml_scope = f"namespace {ref}"
-    yaml_text = to_yaml(documents)
+    # A large design previews its first policies only, so the page stays fast (a 1,000-workload design's
+    # highlighted YAML was 16 MB and took seconds); the download has them all.
+    yaml_text = to_yaml(documents[:PREVIEW_DOCUMENTS])
+    if len(documents) > PREVIEW_DOCUMENTS:
+        more = len(documents) - PREVIEW_DOCUMENTS
+        yaml_text += f"# … and {more:,} more NetworkPolicies: download the YAML for all of them.\n"
 
     inspector_form = forms_.get("inspector_form")
     if inspector_form is None and row is not None:
