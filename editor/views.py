@@ -790,13 +790,15 @@ def _canvas(data: selectors.DesignData, sel: str, source: str, warned: set[str])
         key = _node_key("workload", ref)
         x, y = position(w, key)
         lines = _node_lines(w.labels, w.ports)
-        node = Node("workload", ref, w.name, lines, x, y, h=max(44, 38 + 15 * len(lines)))
+        node = Node("workload", ref, _clip_text(w.name, 18), lines, x, y, h=max(44, 38 + 15 * len(lines)))
         by_key[key] = node
     for e in data.externals:
         key = _node_key("external", e.name)
         x, y = position(e, key)
         lines = [e.cidr] + ([_clip_text("except " + ", ".join(e.except_cidrs), 26)] if e.except_cidrs else [])
-        by_key[key] = Node("external", e.name, e.name, lines, x, y, w=NODE_W + 16, h=max(44, 38 + 15 * len(lines)))
+        by_key[key] = Node(
+            "external", e.name, _clip_text(e.name, 16), lines, x, y, w=NODE_W + 16, h=max(44, 38 + 15 * len(lines))
+        )
     for node in by_key.values():
         node.selected = node.key == sel
         node.source = node.key == source
