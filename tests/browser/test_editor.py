@@ -166,8 +166,18 @@ def test_keyboard_delete_undo_zoom_and_copy(page, live_server, three_tier):
     # Scroll to zoom; the zoom survives the canvas being swapped by the next change.
     page.mouse.move(*_centre(page, "#canvas-svg"))
     page.mouse.wheel(0, -300)
+    assert float(svg.get_attribute("viewBox").split()[2]) < float(fit.split()[2])
+
+    # Drag the background to pan.
+    before = [float(n) for n in svg.get_attribute("viewBox").split()]
+    box = svg.bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + box["height"] - 30)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 130, box["y"] + box["height"] - 30, steps=5)
+    page.mouse.up()
     zoomed = svg.get_attribute("viewBox")
-    assert float(zoomed.split()[2]) < float(fit.split()[2])
+    after = [float(n) for n in zoomed.split()]
+    assert after[0] < before[0] and after[1] == pytest.approx(before[1]) and after[2:] == before[2:]
 
     # Click to select, Delete removes the selection, Ctrl+Z brings it back.
     page.click('[data-node="workload:shop/db"] .node-title')
