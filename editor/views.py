@@ -13,9 +13,7 @@ the session, keyed by design, so it survives a reload and ``canvas.js`` holds no
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -30,7 +28,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
-from editor import forms, models, selectors, services
+from editor import canvas, forms, models, selectors, services
 from editor.api.views import yaml_filename
 from editor.netpol.lint import MISSING_DNS
 from editor.netpol.render import to_yaml
@@ -161,10 +159,6 @@ def _ui_set(request, design, **changes) -> None:
     if mine != state.get(str(design.pk), {}):  # write the session only when something changed
         state[str(design.pk)] = mine
         request.session["editor"] = state
-
-
-def _node_key(kind: str, ref: str) -> str:
-    return f"{kind}:{ref}"
 
 
 # ---------------------------------------------------------------- responses
@@ -317,25 +311,13 @@ def _find(data: selectors.DesignData, key: str):
     elif kind == "namespace":
         rows = [(n, n.name) for n in data.namespaces]
     elif kind == "flow":
-        rows = [(f, _flow_ref(f, data.refs)) for f in data.flows]
+        rows = [(f, canvas.flow_ref(f, data.refs)) for f in data.flows]
     else:
         return None
     for row, row_ref in rows:
         if row_ref == ref:
             return kind, row, ref
     return None
-
-
-def _flow_ref(flow: models.Flow, refs: dict) -> str:
-    return f"{_end(flow, 'source', refs)[1]} -> {_end(flow, 'destination', refs)[1]}"
-
-
-def _end(flow: models.Flow, side: str, refs: dict) -> tuple[str, str]:
-    for kind in ("workload", "namespace", "external"):
-        pk = getattr(flow, f"{side}_{kind}_id")
-        if pk is not None:
-            return kind, refs[(kind, pk)]
-    raise ValueError(f"Flow {flow.pk} has no {side}.")
 
 
 # ---------------------------------------------------------------- parts
@@ -355,7 +337,7 @@ def workload_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            x, y = _free_spot(selectors.design_load(design), data["namespace"])
+            x, y = canvas.free_spot(selectors.design_load(design), data["namespace"])
             workload = services.workload_create(
                 actor=request.user,
                 design=design,
@@ -399,7 +381,7 @@ def external_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            x, y = _free_spot(selectors.design_load(design), None)
+            x, y = canvas.free_spot(selectors.design_load(design), None)
             external = services.external_create(
                 actor=request.user,
                 design=design,
@@ -504,7 +486,7 @@ def flow_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpResponse:
     if flow is None:
         return _gone(request, design)
     form = forms.FlowPortsForm(request.POST, auto_id="edit-%s")
-    key = f"flow:{_flow_ref(flow, selectors.design_load(design).refs)}"
+    key = f"flow:{canvas.flow_ref(flow, selectors.design_load(design).refs)}"
     if form.is_valid():
         try:
             services.flow_update(actor=request.user, flow=flow, ports=form.cleaned_data["ports"])
@@ -532,7 +514,7 @@ def design_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, design, "notice", notice=_form_text(form), notice_error=True)
     (kind, ref), x, y = form.cleaned_data["node"], round(form.cleaned_data["x"]), round(form.cleaned_data["y"])
-    found = _find(selectors.design_load(design), _node_key(kind, ref))
+    found = _find(selectors.design_load(design), canvas.node_key(kind, ref))
     if found is None or kind == "namespace":
         return _gone(request, design)
     if kind == "workload":
@@ -548,341 +530,17 @@ def design_layout(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Lay out every node (one change, so one undo): columns follow the flows, rows the namespaces."""
     design = selectors.design_get_for(request.user, pk, write=True)
     data = selectors.design_load(design)
-    positions = _auto_layout(data)
+    positions = canvas.auto_layout(data)
     snapshot = selectors.design_snapshot(data)
     for w in snapshot["workloads"]:
-        w["x"], w["y"] = positions[_node_key("workload", f"{w['namespace']}/{w['name']}")]
+        w["x"], w["y"] = positions[canvas.node_key("workload", f"{w['namespace']}/{w['name']}")]
     for e in snapshot["externals"]:
-        e["x"], e["y"] = positions[_node_key("external", e["name"])]
+        e["x"], e["y"] = positions[canvas.node_key("external", e["name"])]
     services.design_restore(actor=request.user, design=design, snapshot=snapshot, summary="Auto-layout")
     return _done(request, design, notice="Laid out the design.")
 
 
 # ---------------------------------------------------------------- the page's data
-
-
-NODE_W = 152
-COL_GAP = 250
-ROW_GAP = 130
-BAND_GAP = 70
-MARGIN_X = 140
-MARGIN_Y = 110
-
-
-@dataclass
-class Node:
-    kind: str
-    ref: str
-    title: str
-    lines: list[str]
-    x: float
-    y: float
-    w: float = NODE_W
-    h: float = 48
-    selected: bool = False
-    source: bool = False
-    warned: bool = False
-
-    @property
-    def key(self) -> str:
-        return _node_key(self.kind, self.ref)
-
-    @property
-    def left(self) -> float:
-        return self.x - self.w / 2
-
-    @property
-    def top(self) -> float:
-        return self.y - self.h / 2
-
-    @property
-    def vals(self) -> str:
-        return json.dumps({"sel": self.key})
-
-    @property
-    def text_lines(self) -> list[tuple[int, str]]:
-        """(baseline y, text) of each line under the title, in node coordinates."""
-        return [(40 + 15 * i, line) for i, line in enumerate(self.lines)]
-
-    @property
-    def shape(self) -> str:
-        """An external is a hexagon-ended box; a workload a rounded rectangle drawn by the template."""
-        w, h, c = self.w, self.h, 14
-        return f"M{c} 0 H{w - c} L{w} {h / 2} L{w - c} {h} H{c} L0 {h / 2} Z"
-
-    @property
-    def text_x(self) -> int:
-        return 22 if self.kind == "external" else 14
-
-    @property
-    def stripe_h(self) -> float:
-        return self.h - 20
-
-    @property
-    def hh(self) -> float:
-        return self.h / 2
-
-    @property
-    def warn_x(self) -> float:
-        return self.w - (24 if self.kind == "external" else 14)
-
-
-@dataclass
-class Region:
-    name: str
-    labels: str
-    x: float
-    y: float
-    w: float
-    h: float
-    selected: bool = False
-    empty: bool = False
-
-    @property
-    def key(self) -> str:
-        return _node_key("namespace", self.name)
-
-    @property
-    def vals(self) -> str:
-        return json.dumps({"sel": self.key})
-
-    @property
-    def title_x(self) -> float:
-        return self.x + 14
-
-    @property
-    def title_y(self) -> float:
-        return self.y + 21
-
-    @property
-    def cx(self) -> float:
-        return self.x + self.w / 2
-
-    @property
-    def cy(self) -> float:
-        return self.y + self.h / 2
-
-
-@dataclass
-class Edge:
-    ref: str
-    src: str
-    dst: str
-    path: str
-    label: str
-    lx: float
-    ly: float
-    lw: float
-    selected: bool = False
-    warned: bool = False
-
-    @property
-    def key(self) -> str:
-        return f"flow:{self.ref}"
-
-    @property
-    def label_x(self) -> float:
-        return -self.lw / 2
-
-    @property
-    def vals(self) -> str:
-        return json.dumps({"sel": self.key})
-
-
-@dataclass
-class Canvas:
-    nodes: list[Node] = field(default_factory=list)
-    regions: list[Region] = field(default_factory=list)
-    edges: list[Edge] = field(default_factory=list)
-    view: str = "0 0 900 560"
-
-    @property
-    def empty_x(self) -> float:
-        return 450
-
-    @property
-    def empty_y(self) -> float:
-        return 280
-
-
-def _node_lines(labels: dict, ports: list[dict] | None = None) -> list[str]:
-    lines = [f"{k}={v}" for k, v in sorted(labels.items())]
-    if len(lines) > 3:
-        lines = [*lines[:2], f"+{len(lines) - 2} more labels"]
-    if ports:
-        lines.append("ports " + forms.format_container_ports(ports))
-    return [_clip_text(line, 26) for line in lines]
-
-
-def _clip_text(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def _auto_layout(data: selectors.DesignData) -> dict[str, tuple[float, float]]:
-    """Node key → centre: a column per step along the flows, a band of rows per namespace, externals last."""
-    keys = [_node_key("workload", data.refs[("workload", w.pk)]) for w in data.workloads]
-    keys += [_node_key("external", e.name) for e in data.externals]
-    edges = []
-    for f in data.flows:
-        (sk, sr), (dk, dr) = _end(f, "source", data.refs), _end(f, "destination", data.refs)
-        if "namespace" not in (sk, dk):
-            edges.append((_node_key(sk, sr), _node_key(dk, dr)))
-    layer = dict.fromkeys(keys, 0)
-    for _ in range(len(keys)):  # longest path, bounded so cycles stop
-        changed = False
-        for s, d in edges:
-            if layer[d] < layer[s] + 1 < len(keys):
-                layer[d], changed = layer[s] + 1, True
-        if not changed:
-            break
-    bands: dict[str, list[str]] = {}
-    for w in data.workloads:
-        bands.setdefault(data.refs[("namespace", w.namespace_id)], []).append(
-            _node_key("workload", data.refs[("workload", w.pk)])
-        )
-    if data.externals:
-        bands[" externals"] = [_node_key("external", e.name) for e in data.externals]
-    positions: dict[str, tuple[float, float]] = {}
-    top = MARGIN_Y
-    for band in bands.values():
-        columns: dict[int, list[str]] = {}
-        for key in band:
-            columns.setdefault(layer[key], []).append(key)
-        for column, members in columns.items():
-            for row, key in enumerate(members):
-                positions[key] = (MARGIN_X + column * COL_GAP, top + row * ROW_GAP)
-        top += max(len(m) for m in columns.values()) * ROW_GAP + BAND_GAP
-    return positions
-
-
-def _free_spot(data: selectors.DesignData, namespace: str | None) -> tuple[float | None, float | None]:
-    """Where a new node goes: right of its namespace's row, or on a new row below everything."""
-    placed = [(w.x, w.y, w.namespace_id) for w in data.workloads if w.x is not None and w.y is not None]
-    placed += [(e.x, e.y, None) for e in data.externals if e.x is not None and e.y is not None]
-    if len(placed) < len(data.workloads) + len(data.externals):
-        return None, None  # the design is (partly) laid out automatically: leave the new node to it
-    ns = next((n for n in data.namespaces if n.name == namespace), None)
-    same = [(x, y) for x, y, ns_id in placed if ns is not None and ns_id == ns.pk]
-    if same:
-        row_y = min(y for _, y in same)
-        row = [x for x, y in same if abs(y - row_y) < ROW_GAP / 2]
-        return max(row) + COL_GAP, row_y
-    if not placed:
-        return MARGIN_X, MARGIN_Y
-    return MARGIN_X, max(y for _, y, _ in placed) + ROW_GAP + BAND_GAP
-
-
-def _canvas(data: selectors.DesignData, sel: str, source: str, warned: set[str]) -> Canvas:
-    canvas = Canvas()
-    auto = None
-    by_key: dict[str, Node] = {}
-
-    def position(row, key):
-        nonlocal auto
-        if row.x is not None and row.y is not None:
-            return row.x, row.y
-        if auto is None:
-            auto = _auto_layout(data)
-        return auto[key]
-
-    for w in data.workloads:
-        ref = data.refs[("workload", w.pk)]
-        key = _node_key("workload", ref)
-        x, y = position(w, key)
-        lines = _node_lines(w.labels, w.ports)
-        node = Node("workload", ref, _clip_text(w.name, 18), lines, x, y, h=max(44, 38 + 15 * len(lines)))
-        by_key[key] = node
-    for e in data.externals:
-        key = _node_key("external", e.name)
-        x, y = position(e, key)
-        lines = [e.cidr] + ([_clip_text("except " + ", ".join(e.except_cidrs), 26)] if e.except_cidrs else [])
-        by_key[key] = Node(
-            "external", e.name, _clip_text(e.name, 16), lines, x, y, w=NODE_W + 16, h=max(44, 38 + 15 * len(lines))
-        )
-    for node in by_key.values():
-        node.selected = node.key == sel
-        node.source = node.key == source
-        node.warned = node.ref in warned
-    canvas.nodes = list(by_key.values())
-
-    pad, head = 22, 30
-    boxes: dict[str, Region] = {}
-    bottom = max((n.top + n.h for n in canvas.nodes), default=MARGIN_Y)
-    empty_x = MARGIN_X - NODE_W / 2
-    for ns in data.namespaces:
-        members = [
-            by_key[_node_key("workload", f"{ns.name}/{w.name}")] for w in data.workloads if w.namespace_id == ns.pk
-        ]
-        labels = _clip_text(forms.format_labels(ns.labels), 40)
-        if members:
-            x0 = min(n.left for n in members) - pad
-            y0 = min(n.top for n in members) - pad - head
-            x1 = max(n.left + n.w for n in members) + pad
-            y1 = max(n.top + n.h for n in members) + pad
-            region = Region(ns.name, labels, x0, y0, x1 - x0, y1 - y0)
-        else:  # a namespace without workloads (e.g. a flow's kube-system): a small box under the design
-            region = Region(ns.name, labels, empty_x, bottom + 70, NODE_W + 2 * pad, 64, empty=True)
-            empty_x += NODE_W + 2 * pad + 30
-        region.selected = region.key == sel
-        boxes[ns.name] = region
-    canvas.regions = list(boxes.values())
-
-    def box(kind: str, ref: str):
-        if kind == "namespace":
-            r = boxes[ref]
-            return r.cx, r.cy, r.w, r.h
-        n = by_key[_node_key(kind, ref)]
-        return n.x, n.y, n.w, n.h
-
-    pairs = set()
-    for f in data.flows:
-        pairs.add((_end(f, "source", data.refs), _end(f, "destination", data.refs)))
-    for f in data.flows:
-        src, dst = _end(f, "source", data.refs), _end(f, "destination", data.refs)
-        (sx, sy, sw, sh), (dx, dy, dw, dh) = box(*src), box(*dst)
-        offset = 9 if (dst, src) in pairs else 0
-        length = math.hypot(dx - sx, dy - sy) or 1
-        ox, oy = -(dy - sy) / length * offset, (dx - sx) / length * offset
-        x1, y1 = _clip(sx + ox, sy + oy, sw, sh, dx + ox, dy + oy)
-        x2, y2 = _clip(dx + ox, dy + oy, dw, dh, sx + ox, sy + oy)
-        label = _clip_text(forms.format_flow_ports(f.ports) or "all ports", 30)
-        ref = f"{src[1]} -> {dst[1]}"
-        lx, ly = (x1 + x2) / 2 + ox * 1.6, (y1 + y2) / 2 + oy * 1.6
-        canvas.edges.append(
-            Edge(
-                ref,
-                _node_key(*src),
-                _node_key(*dst),
-                f"M{x1:.1f} {y1:.1f} L{x2:.1f} {y2:.1f}",
-                label,
-                round(lx, 1),
-                round(ly, 1),
-                round(6.4 * len(label) + 14, 1),
-                selected=f"flow:{ref}" == sel,
-                warned=ref in warned,
-            )
-        )
-
-    xs = [n.left for n in canvas.nodes] + [r.x for r in canvas.regions]
-    ys = [n.top for n in canvas.nodes] + [r.y for r in canvas.regions]
-    xe = [n.left + n.w for n in canvas.nodes] + [r.x + r.w for r in canvas.regions]
-    ye = [n.top + n.h for n in canvas.nodes] + [r.y + r.h for r in canvas.regions]
-    if xs:
-        x0, y0, x1, y1 = min(xs) - 40, min(ys) - 40, max(xe) + 40, max(ye) + 40
-        w, h = max(x1 - x0, 760), max(y1 - y0, 520)
-        x0 -= (w - (x1 - x0)) / 2
-        y0 -= (h - (y1 - y0)) / 2
-        canvas.view = f"{x0:.0f} {y0:.0f} {w:.0f} {h:.0f}"
-    return canvas
-
-
-def _clip(cx: float, cy: float, w: float, h: float, tx: float, ty: float) -> tuple[float, float]:
-    """Where the segment from a box's centre towards (tx, ty) leaves the box (plus a little gap)."""
-    dx, dy = tx - cx, ty - cy
-    if dx == 0 and dy == 0:
-        return cx, cy
-    scale = min((w / 2 + 4) / abs(dx) if dx else math.inf, (h / 2 + 4) / abs(dy) if dy else math.inf)
-    return cx + dx * scale, cy + dy * scale
 
 
 _FORMATTER = HtmlFormatter(nowrap=True)
@@ -964,7 +622,7 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
         "design": design,
         "data": data,
         "compiled": compiled,
-        "canvas": _canvas(data, sel, source, warned),
+        "canvas": canvas.draw(data, sel, source, warned),
         "sel": sel,
         "sel_kind": kind,
         "sel_row": row,
@@ -1021,15 +679,16 @@ def _inspector_form(kind: str, row) -> forms.forms.Form:
 
 
 def _flow_view(flow: models.Flow, refs: dict) -> dict:
-    return {"source": _end(flow, "source", refs), "destination": _end(flow, "destination", refs)}
+    return {"source": canvas.flow_end(flow, "source", refs), "destination": canvas.flow_end(flow, "destination", refs)}
 
 
 def _parts(data: selectors.DesignData) -> list[tuple[str, str]]:
     """Every selectable part as (key, label), for the keyboard and no-JavaScript selector."""
     parts = [
-        (_node_key("workload", data.refs[("workload", w.pk)]), data.refs[("workload", w.pk)]) for w in data.workloads
+        (canvas.node_key("workload", data.refs[("workload", w.pk)]), data.refs[("workload", w.pk)])
+        for w in data.workloads
     ]
-    parts += [(_node_key("external", e.name), f"{e.name} (external)") for e in data.externals]
-    parts += [(_node_key("namespace", n.name), f"{n.name} (namespace)") for n in data.namespaces]
-    parts += [(f"flow:{_flow_ref(f, data.refs)}", _flow_ref(f, data.refs)) for f in data.flows]
+    parts += [(canvas.node_key("external", e.name), f"{e.name} (external)") for e in data.externals]
+    parts += [(canvas.node_key("namespace", n.name), f"{n.name} (namespace)") for n in data.namespaces]
+    parts += [(f"flow:{canvas.flow_ref(f, data.refs)}", canvas.flow_ref(f, data.refs)) for f in data.flows]
     return parts
