@@ -105,7 +105,10 @@ def design_analysis(request, pk: int):
             "design": design,
             "connections": [(c, _check_query(c)) for c in selectors.design_connections(data)],
             "diff": selectors.design_import_diff(data),
-            "policies": data.imported_policies,
+            "policies": [
+                (row, analyze.describe_policy(policy))
+                for row, policy in zip(data.imported_policies, data.graph.policies, strict=True)
+            ],
             "can_edit": design.access in (selectors.OWNER, selectors.EDITOR),
         },
     )
@@ -221,10 +224,11 @@ def _policy_row(design: models.Design, policy_pk: int) -> models.ImportedPolicy:
 
 
 def _policy_form(request, design, row, text: str, errors=(), status: int = 200):
+    words = analyze.describe_policy(importer.policy_from_manifest(row.manifest)) if row is not None else []
     return render(
         request,
         "editor/analysis/policy.html",
-        {"design": design, "policy": row, "text": text, "errors": list(errors)},
+        {"design": design, "policy": row, "words": words, "text": text, "errors": list(errors)},
         status=status,
     )
 

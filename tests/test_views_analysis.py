@@ -124,7 +124,9 @@ def test_matrix_page_refuses_a_named_port(alice, imported):
 def test_kept_policy_yaml_edit_changes_the_export_and_the_diff(alice, imported):
     row = imported.imported_policies.get()
     url = reverse("policy-edit", args=[imported.pk, row.pk])
-    assert "podSelector" in alice.get(url).content.decode()
+    form = alice.get(url).content.decode()
+    assert "podSelector" in form
+    assert "Ingress rule 1: from pods app=api in namespace prod, on TCP pg." in form
     edited = PODS_AND_POLICY.split("---\n")[2].replace("ports: [{port: pg}]", "ports: [{port: 5433}]")
     response = alice.post(url, {"text": edited})
     assert response.status_code == 302

@@ -697,3 +697,56 @@ def semantic_diff(graph: Graph, before: list[Policy], after: list[Policy]) -> Di
             added.extend(Change(source, old.workloads[j], protocol, port) for j in _bits(new_row & ~old_row))
             removed.extend(Change(source, old.workloads[j], protocol, port) for j in _bits(old_row & ~new_row))
     return Diff(tuple(added), tuple(removed))
+
+
+# ---------------------------------------------------------------- policies in words
+
+
+def describe_selector(selector: LabelSelector, everything: str = "every pod") -> str:
+    """kubectl's selector syntax: ``app=api, tier in (a, b), !legacy``; the empty selector in words."""
+    if selector.is_empty:
+        return everything
+    parts = [f"{k}={v}" for k, v in selector.match_labels]
+    for r in selector.match_expressions:
+        if r.operator == "In":
+            parts.append(f"{r.key} in ({', '.join(r.values)})")
+        elif r.operator == "NotIn":
+            parts.append(f"{r.key} notin ({', '.join(r.values)})")
+        elif r.operator == "Exists":
+            parts.append(r.key)
+        else:
+            parts.append(f"!{r.key}")
+    return ", ".join(parts)
+
+
+def describe_peer(peer: Peer, policy_namespace: str) -> str:
+    if peer.ip_block is not None:
+        text = f"IPs {peer.ip_block.cidr}"
+        return text + (f" except {', '.join(peer.ip_block.except_)}" if peer.ip_block.except_ else "")
+    if peer.namespace_selector is None:
+        where = f"namespace {policy_namespace}"
+    elif peer.namespace_selector.is_empty:
+        where = "every namespace"
+    else:
+        where = f"namespaces {describe_selector(peer.namespace_selector)}"
+    if peer.pod_selector is None or peer.pod_selector.is_empty:
+        return f"every pod in {where}"
+    return f"pods {describe_selector(peer.pod_selector)} in {where}"
+
+
+def describe_policy(policy: Policy) -> list[str]:
+    """The policy in plain words, one line per fact: whom it selects, each rule, or that it denies all."""
+    lines = [f"Selects {describe_selector(policy.pod_selector, 'every pod')} in namespace {policy.namespace}."]
+    for direction, isolated, rules, word in (
+        ("ingress", policy.ingress_isolated, policy.ingress, "from"),
+        ("egress", policy.egress_isolated, policy.egress, "to"),
+    ):
+        if not isolated:
+            continue
+        if not rules:
+            lines.append(f"Isolates {direction} and allows none: every {direction} connection is denied.")
+        for index, rule in enumerate(rules, start=1):
+            peers = " or ".join(describe_peer(p, policy.namespace) for p in rule.peers) or "anywhere"
+            ports = ", ".join(p.label() for p in rule.ports) or "any port"
+            lines.append(f"{direction.capitalize()} rule {index}: {word} {peers}, on {ports}.")
+    return lines

@@ -214,3 +214,19 @@ def test_import_then_analyze_uses_the_imported_pod_ip():
     )
     graph = import_manifests(text).graph
     assert analyze.resolve_host(graph, "10.0.0.7").name == "prod/api"
+
+
+def test_describe_policy_in_words():
+    (policy,) = import_manifests(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: db, namespace: prod}\n"
+        "spec:\n  podSelector: {matchLabels: {app: db}}\n  policyTypes: [Ingress, Egress]\n  ingress:\n"
+        "  - from:\n    - namespaceSelector: {matchExpressions: [{key: env, operator: NotIn, values: [dev]}]}\n"
+        "      podSelector: {matchExpressions: [{key: legacy, operator: DoesNotExist}]}\n"
+        "    - ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.5/32]}\n    ports: [{port: 5432}, {port: pg}]\n"
+    ).policies
+    assert analyze.describe_policy(policy) == [
+        "Selects app=db in namespace prod.",
+        "Ingress rule 1: from pods !legacy in namespaces env notin (dev) or IPs 10.0.0.0/8 except 10.0.0.5/32, "
+        "on TCP 5432, TCP pg.",
+        "Isolates egress and allows none: every egress connection is denied.",
+    ]
