@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -263,3 +263,75 @@ class ConnectionsView(APIView):
                 for c in selectors.design_connections(data)
             ]
         )
+
+
+# ---------------------------------------------------------------- kept (imported) NetworkPolicies
+
+
+class KeptPolicySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    namespace = serializers.CharField()
+    name = serializers.CharField()
+    ref = serializers.CharField(help_text="<namespace>/<name>")
+    manifest = serializers.DictField(help_text="The NetworkPolicy, as exported.")
+
+
+def _kept(row) -> dict:
+    return {"id": row.pk, "namespace": row.namespace, "name": row.name, "ref": row.ref, "manifest": row.manifest}
+
+
+def _text(request) -> str:
+    body = request.data
+    if not isinstance(body, bytes):
+        raise ValidationError({"manifest": ["Send one NetworkPolicy as YAML (Content-Type: application/yaml)."]})
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError({"manifest": ["The body is not UTF-8 text."]}) from None
+
+
+YAML_POLICY = {"application/yaml": OpenApiTypes.STR}
+
+
+class KeptPolicyListView(APIView):
+    parser_classes = DesignImportView.parser_classes
+
+    @extend_schema(operation_id="designs_policies_list", responses={200: KeptPolicySerializer(many=True)})
+    def get(self, request, pk: int):
+        """The NetworkPolicies the design keeps as written (imported or added as YAML)."""
+        design = selectors.design_get_for(request.user, pk)
+        return Response([_kept(row) for row in design.imported_policies.all()])
+
+    @extend_schema(operation_id="designs_policies_create", request=YAML_POLICY, responses={201: KeptPolicySerializer})
+    def post(self, request, pk: int):
+        """Keep one more NetworkPolicy, sent as YAML and validated like import."""
+        design = selectors.design_get_for(request.user, pk, write=True)
+        row = services.imported_policy_create(design=design, text=_text(request), actor=request.user)
+        return Response(_kept(row), status=status.HTTP_201_CREATED)
+
+
+class KeptPolicyDetailView(APIView):
+    parser_classes = DesignImportView.parser_classes
+
+    def _row(self, request, pk: int, policy_pk: int, write: bool):
+        design = selectors.design_get_for(request.user, pk, write=write)
+        row = design.imported_policies.filter(pk=policy_pk).first()
+        if row is None:
+            raise NotFound(f"Design {design.pk} keeps no NetworkPolicy with id {policy_pk}.")
+        return row
+
+    @extend_schema(operation_id="designs_policies_retrieve", responses={200: KeptPolicySerializer})
+    def get(self, request, pk: int, policy_pk: int):
+        return Response(_kept(self._row(request, pk, policy_pk, write=False)))
+
+    @extend_schema(operation_id="designs_policies_update", request=YAML_POLICY, responses={200: KeptPolicySerializer})
+    def put(self, request, pk: int, policy_pk: int):
+        """Replace the policy by the YAML sent (it may rename it)."""
+        row = self._row(request, pk, policy_pk, write=True)
+        row = services.imported_policy_update(policy=row, text=_text(request), actor=request.user)
+        return Response(_kept(row))
+
+    @extend_schema(operation_id="designs_policies_destroy", responses={204: None})
+    def delete(self, request, pk: int, policy_pk: int):
+        services.imported_policy_delete(policy=self._row(request, pk, policy_pk, write=True), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -17,6 +17,12 @@ urlpatterns = [
     path("designs/<int:pk>/reachability/", analysis.ReachabilityView.as_view(), name="api-design-reachability"),
     path("designs/<int:pk>/matrix/", analysis.MatrixView.as_view(), name="api-design-matrix"),
     path("designs/<int:pk>/connections/", analysis.ConnectionsView.as_view(), name="api-design-connections"),
+    path("designs/<int:pk>/policies/", analysis.KeptPolicyListView.as_view(), name="api-kept-policies"),
+    path(
+        "designs/<int:pk>/policies/<int:policy_pk>/",
+        analysis.KeptPolicyDetailView.as_view(),
+        name="api-kept-policy",
+    ),
     *router.urls,
 ]
 for prefix, viewset in (

@@ -245,3 +245,52 @@ def test_pod_and_deployment_with_the_same_name_both_become_workloads(api):
     assert response.status_code == 201, response.content
     design = models.Design.objects.get(pk=response.json()["id"])
     assert sorted(w.name for w in design.workloads.all()) == ["web-v1", "web-v1-2"]
+
+
+NEW_POLICY = (
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: prod}\n"
+    "spec: {podSelector: {}}\n"
+)
+
+
+def test_kept_policies_can_be_listed_added_replaced_and_deleted(api):
+    design_id = post(api, SHOP).json()["id"]
+    base = f"/api/v1/designs/{design_id}/policies/"
+    assert [p["ref"] for p in api.get(base).json()] == ["prod/db"]
+    created = api.generic("POST", base, NEW_POLICY, content_type="application/yaml")
+    assert created.status_code == 201, created.content
+    policy_id = created.json()["id"]
+    assert created.json()["manifest"]["spec"]["policyTypes"] == ["Ingress"]
+    renamed = api.generic(
+        "PUT",
+        f"{base}{policy_id}/",
+        NEW_POLICY.replace("name: deny", "name: deny-all"),
+        content_type="application/yaml",
+    )
+    assert renamed.status_code == 200 and renamed.json()["ref"] == "prod/deny-all"
+    names = [m["metadata"]["name"] for m in api.get(f"/api/v1/designs/{design_id}/manifests/").json()["manifests"]]
+    assert names == ["db", "deny-all"]
+    assert api.delete(f"{base}{policy_id}/").status_code == 204
+    assert api.get(f"{base}{policy_id}/").status_code == 404
+
+
+def test_kept_policy_invalid_yaml_is_a_400_and_changes_nothing(api):
+    design_id = post(api, SHOP).json()["id"]
+    base = f"/api/v1/designs/{design_id}/policies/"
+    (row,) = api.get(base).json()
+    bad = NEW_POLICY.replace("podSelector: {}", "podSelector: {}, ingress: [{ports: [{protocol: tcp}]}]")
+    response = api.generic("PUT", f"{base}{row['id']}/", bad, content_type="application/yaml")
+    assert response.status_code == 400
+    assert "spec.ingress[0].ports[0].protocol" in response.json()["manifest"][0]
+    assert api.get(f"{base}{row['id']}/").json() == row
+    clash = api.generic("POST", base, NEW_POLICY.replace("deny", "db"), content_type="application/yaml")
+    assert clash.status_code == 400 and "already exists" in clash.json()["manifest"][0]
+
+
+def test_kept_policies_of_another_users_design_are_404(api, other_api):
+    design_id = post(api, SHOP).json()["id"]
+    assert other_api.get(f"/api/v1/designs/{design_id}/policies/").status_code == 404
+    response = other_api.generic(
+        "POST", f"/api/v1/designs/{design_id}/policies/", NEW_POLICY, content_type="application/yaml"
+    )
+    assert response.status_code == 404
