@@ -739,15 +739,23 @@ def _import_layout(namespaces: list[str], workloads) -> dict[tuple[str, str], tu
 
 
 @transaction.atomic
-def design_import(*, owner, name: str, text: str | bytes, actor=None) -> ImportResult:
+def design_import(
+    *,
+    owner,
+    name: str,
+    text: str | bytes = "",
+    sources: list[tuple[str, str | bytes]] | None = None,
+    actor=None,
+) -> ImportResult:
     """A new design from existing manifests, keeping their meaning exactly.
 
+    ``text`` is one multi-document body; ``sources`` several named files (documents counted per file).
     Raises ``importer.ImportFailed`` (every error, per document with its path) before anything is saved,
     or ``ValidationError`` for a bad design name.  The design is not isolated beyond its policies
     (isolate_ingress, isolate_egress and dns off); the policies are kept as they are, and a baseline
     of them is stored for the semantic diff.
     """
-    imported = importer.import_manifests(text)
+    imported = importer.import_sources(sources) if sources is not None else importer.import_manifests(text)
     design = design_create(
         owner=owner,
         name=name,

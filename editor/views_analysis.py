@@ -40,18 +40,15 @@ spec:
 # ---------------------------------------------------------------- import
 
 
-def _import_body(request) -> tuple[bytes, list[str]]:
-    """The pasted text and the uploaded files as one multi-document body, in that order."""
-    parts: list[bytes] = []
-    names: list[str] = []
+def _import_sources(request) -> list[tuple[str, bytes]]:
+    """The pasted text and every uploaded file, each counted on its own."""
+    sources: list[tuple[str, bytes]] = []
     text = request.POST.get("text", "")
     if text.strip():
-        parts.append(text.encode("utf-8"))
-        names.append("pasted text")
+        sources.append(("pasted text", text.encode("utf-8")))
     for upload in request.FILES.getlist("files"):
-        parts.append(upload.read(importer.MAX_BYTES + 1))
-        names.append(upload.name)
-    return b"\n---\n".join(p.rstrip(b"\n") for p in parts) + (b"\n" if parts else b""), names
+        sources.append((upload.name, upload.read(importer.MAX_BYTES + 1)))
+    return sources
 
 
 @require_http_methods(["GET", "POST"])
@@ -60,14 +57,13 @@ def design_import(request):
     context: dict = {"name": request.POST.get("name", ""), "text": request.POST.get("text", "")}
     if request.method == "GET":
         return render(request, "editor/analysis/import.html", context)
-    body, names = _import_body(request)
-    context["sources"] = names
-    if not body.strip():
+    sources = _import_sources(request)
+    if not sources:
         context["errors"] = [{"document": 0, "path": "", "message": ERR_NOTHING_TO_IMPORT}]
         return render(request, "editor/analysis/import.html", context, status=400)
     try:
         result = services.design_import(
-            owner=request.user, name=context["name"] or "Imported design", text=body, actor=request.user
+            owner=request.user, name=context["name"] or "Imported design", sources=sources, actor=request.user
         )
     except importer.ImportFailed as exc:
         context["errors"] = [e.as_dict() for e in exc.errors]

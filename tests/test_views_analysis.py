@@ -172,3 +172,15 @@ def test_strangers_get_404(client, other_user, imported):
 def test_pages_need_login(client, imported):
     response = client.get(reverse("design-check", args=[imported.pk]))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_import_page_names_the_file_of_each_error(alice):
+    files = [
+        SimpleUploadedFile("good.yaml", PODS_AND_POLICY.encode()),
+        SimpleUploadedFile("bad.yaml", b"apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n---\nkind: [\n"),
+    ]
+    response = alice.post(reverse("design-import-page"), {"name": "two", "files": files})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "<strong>bad.yaml</strong>, <strong>document 2</strong>" in page
+    assert not models.Design.objects.exists()

@@ -17,7 +17,7 @@ aliases ("billion laughs"), and absurd nesting.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -75,9 +75,13 @@ class DocumentError:
     document: int
     path: str
     message: str
+    source: str = ""  # the file it came from, when several are imported at once
 
     def as_dict(self) -> dict[str, Any]:
-        return {"document": self.document, "path": self.path, "message": self.message}
+        out: dict[str, Any] = {"document": self.document, "path": self.path, "message": self.message}
+        if self.source:
+            out["source"] = self.source
+        return out
 
 
 class ImportFailed(ValueError):
@@ -96,9 +100,13 @@ class Skipped:
     path: str
     kind: str
     name: str
+    source: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"document": self.document, "path": self.path, "kind": self.kind, "name": self.name}
+        out: dict[str, Any] = {"document": self.document, "path": self.path, "kind": self.kind, "name": self.name}
+        if self.source:
+            out["source"] = self.source
+        return out
 
 
 @dataclass(frozen=True)
@@ -193,12 +201,13 @@ def load_documents(text: str | bytes) -> list[tuple[int, Any]]:
 class _Doc:
     """Error collection for one document."""
 
-    def __init__(self, number: int, errors: list[DocumentError]):
+    def __init__(self, number: int, errors: list[DocumentError], source: str = ""):
         self.number = number
         self.errors = errors
+        self.source = source
 
     def error(self, path: str, message: str) -> None:
-        self.errors.append(DocumentError(self.number, path, message))
+        self.errors.append(DocumentError(self.number, path, message, self.source))
 
     def check(self, path: str, check: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -552,9 +561,9 @@ def _workload_name(name: str, taken: set[tuple[str, str]], namespace: str) -> st
 # ---------------------------------------------------------------- the whole body
 
 
-def _objects(number: int, data: Any, errors: list[DocumentError]) -> Iterator[tuple[_Doc, str, dict]]:
+def _objects(number: int, data: Any, errors: list[DocumentError], source: str = "") -> Iterator[tuple[_Doc, str, dict]]:
     """Every object of one document, ``List`` (and ``*List``) items expanded with their path."""
-    doc = _Doc(number, errors)
+    doc = _Doc(number, errors, source)
     if not isinstance(data, dict):
         doc.error("", ERR_NOT_OBJECT.format(n=number))
         return
@@ -572,20 +581,36 @@ def _objects(number: int, data: Any, errors: list[DocumentError]) -> Iterator[tu
 @without_gc  # parsing builds millions of cycle-free objects: see gcpause.py
 def import_manifests(text: str | bytes) -> Imported:
     """Parse and validate a multi-document body; raise :class:`ImportFailed` listing every error."""
-    documents = load_documents(text)
+    return import_sources([("", text)])
+
+
+def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
+    """Like :func:`import_manifests` for several files at once (``(name, text)``): documents are counted
+    per file and every error names its file."""
+    size = sum(len(t.encode("utf-8") if isinstance(t, str) else t) for _, t in sources)
+    if size > MAX_BYTES:
+        raise ImportFailed([DocumentError(1, "", ERR_TOO_LARGE.format(size=size, limit=MAX_BYTES))])
+    errors: list[DocumentError] = []
+    documents: list[tuple[str, int, Any]] = []
+    for source, text in sources:
+        try:
+            documents.extend((source, number, data) for number, data in load_documents(text))
+        except ImportFailed as exc:
+            errors.extend(replace(e, source=source) for e in exc.errors)
+    if errors:
+        raise ImportFailed(errors)
     if not documents:
         raise ImportFailed([DocumentError(1, "", ERR_EMPTY)])
-    errors: list[DocumentError] = []
     namespaces: dict[str, Namespace] = {}
     namespace_docs: dict[str, str] = {}
     policies: dict[tuple[str, str], Policy] = {}
     policy_docs: dict[tuple[str, str], str] = {}
     drafts: list[_WorkloadDraft] = []
     skipped: list[Skipped] = []
-    for number, data in documents:
-        for doc, path, obj in _objects(number, data, errors):
+    for source, number, data in documents:
+        for doc, path, obj in _objects(number, data, errors, source):
             kind = obj.get("kind")
-            where = f"document {number}" + (f" {path}" if path else "")
+            where = (f"{source} " if source else "") + f"document {number}" + (f" {path}" if path else "")
             if not isinstance(kind, str) or not kind:
                 doc.error(
                     _join(path, "kind"), "The object has no kind: every manifest needs 'kind' (e.g. NetworkPolicy)."
@@ -622,7 +647,7 @@ def import_manifests(text: str | bytes) -> Imported:
             else:
                 metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
                 name = metadata.get("name") if isinstance(metadata.get("name"), str) else ""
-                skipped.append(Skipped(number, path, kind, name))
+                skipped.append(Skipped(number, path, kind, name, source))
     if errors:
         raise ImportFailed(errors)
 
@@ -677,6 +702,7 @@ __all__ = [
     "MAX_DOCUMENTS",
     "Skipped",
     "import_manifests",
+    "import_sources",
     "load_documents",
     "parse_policy",
     "policy_from_manifest",

@@ -252,3 +252,16 @@ def test_parse_policy_takes_exactly_one_policy():
         parse_policy("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n")
     with pytest.raises(ImportFailed):
         parse_policy(netpol("podSelector: {}\n") + "---\n" + netpol("podSelector: {}\n", name="q"))
+
+
+def test_several_files_count_documents_each_and_name_the_file():
+    from editor.netpol.importer import import_sources
+
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {app: a}}\n"
+    imported = import_sources([("a.yaml", pod), ("b.yaml", "---\n" + pod.replace("name: a", "name: b"))])
+    assert [w.ref for w in imported.workloads] == ["default/a", "default/b"]
+    with pytest.raises(ImportFailed) as info:
+        import_sources([("a.yaml", pod), ("b.yaml", pod + "---\n" + netpol("podSelector: []\n"))])
+    ((source, document, path),) = [(e.source, e.document, e.path) for e in info.value.errors]
+    assert (source, document, path) == ("b.yaml", 2, "spec.podSelector")
+    assert info.value.errors[0].as_dict()["source"] == "b.yaml"
