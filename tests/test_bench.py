@@ -76,7 +76,7 @@ def test_write_markdown_replaces_only_the_table_between_the_markers(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_bench_quick_prints_and_writes_the_table(tmp_path, capsys):
     output = tmp_path / "benchmarks.md"
-    call_command("bench", "--quick", "--in-place", "--no-browser", "--output", str(output))
+    call_command("bench", "--quick", "--in-place", "--strict", "--no-browser", "--output", str(output))
     printed = capsys.readouterr().out
     for figure in (
         "compile → manifest dicts",
@@ -97,8 +97,24 @@ def test_bench_quick_prints_and_writes_the_table(tmp_path, capsys):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_bench_quick_measures_the_editor_page_in_chromium(tmp_path, capsys):
-    call_command("bench", "--quick", "--in-place")
+    call_command("bench", "--quick", "--in-place", "--strict")
     printed = capsys.readouterr().out
     row = next(line for line in printed.splitlines() if line.startswith("| editor page first render"))
     assert "not measured" not in row
     assert "SVG elements" in row
+
+
+@pytest.mark.django_db
+def test_a_failing_figure_is_reported_as_not_measured_and_the_others_still_run(monkeypatch):
+    ran = []
+    monkeypatch.setattr(bench, "compile_figures", lambda *a, **k: ran.append("compile"))
+    monkeypatch.setattr(bench, "django_figures", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(bench, "matrix_figures", lambda *a, **k: ran.append("matrix"))
+    monkeypatch.setattr(bench, "import_figures", lambda *a, **k: ran.append("import"))
+    report = bench.run(quick=True, browser=False)
+    assert ran == ["compile", "matrix", "import"]
+    (failed,) = [r for r in report.rows if r.figure == "edits"]
+    assert failed.verdict == "not measured"
+    assert "ZeroDivisionError" in failed.note
+    with pytest.raises(ZeroDivisionError):
+        bench.run(quick=True, browser=False, strict=True)

@@ -32,13 +32,20 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-browser", action="store_true", help="Skip the figure that drives headless Chromium.")
         parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="Stop at the first figure that fails (default: report it as not measured, with the error).",
+        )
+        parser.add_argument(
             "--in-place",
             action="store_true",
             help="Use the current database as it is instead of a scratch one (the test suite, which already "
             "runs in a throwaway database, uses this). Never point it at a database you care about.",
         )
 
-    def handle(self, *args, quick: bool, output: Path | None, in_place: bool, no_browser: bool, **options):
+    def handle(
+        self, *args, quick: bool, output: Path | None, in_place: bool, no_browser: bool, strict: bool, **options
+    ):
         if output is None and not quick:
             output = Path(settings.BASE_DIR) / "docs" / "benchmarks.md"
 
@@ -47,16 +54,16 @@ class Command(BaseCommand):
 
         browser = not no_browser
         report = (
-            bench.run(quick=quick, browser=browser, log=log)
+            bench.run(quick=quick, browser=browser, strict=strict, log=log)
             if in_place
-            else self._in_scratch_database(quick, browser, log)
+            else self._in_scratch_database(quick, browser, strict, log)
         )
         self.stdout.write(report.markdown())
         if output is not None:
             bench.write_markdown(output, report)
             self.stderr.write(f"Wrote the table to {output}.")
 
-    def _in_scratch_database(self, quick: bool, browser: bool, log) -> bench.Report:
+    def _in_scratch_database(self, quick: bool, browser: bool, strict: bool, log) -> bench.Report:
         """A throwaway database made like the test runner's (a temporary file for SQLite), removed afterwards."""
         old_name = connection.settings_dict["NAME"]
         with tempfile.TemporaryDirectory(prefix="policyeditor-bench-") as tmp:
@@ -65,6 +72,6 @@ class Command(BaseCommand):
             self.stderr.write("Creating a scratch database…")
             connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
             try:
-                return bench.run(quick=quick, browser=browser, log=log)
+                return bench.run(quick=quick, browser=browser, strict=strict, log=log)
             finally:
                 connection.creation.destroy_test_db(old_name, verbosity=0)
