@@ -16,6 +16,7 @@ urlpatterns = [
     path("designs/<int:pk>/policies/new/", views_analysis.policy_add, name="policy-add"),
     path("designs/<int:pk>/policies/<int:policy_pk>/", views_analysis.policy_edit, name="policy-edit"),
     path("designs/<int:pk>/policies/<int:policy_pk>/delete/", views_analysis.policy_delete, name="policy-delete"),
+    path("designs/<int:pk>/policies/<int:policy_pk>/form/", views_analysis.policy_form, name="policy-form"),
     path("designs/<int:pk>/", views.design_detail, name="design-detail"),
     path("designs/<int:pk>/rename/", views.design_rename, name="design-rename"),
     path("designs/<int:pk>/duplicate/", views.design_duplicate, name="design-duplicate"),

@@ -184,3 +184,100 @@ def test_import_page_names_the_file_of_each_error(alice):
     page = response.content.decode()
     assert "<strong>bad.yaml</strong>, <strong>document 2</strong>" in page
     assert not models.Design.objects.exists()
+
+
+COMPLEX = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: complex, namespace: prod}
+spec:
+  podSelector: {matchLabels: {app: db}, matchExpressions: [{key: tier, operator: In, values: [a, b]}]}
+  policyTypes: [Ingress, Egress]
+  ingress:
+  - from:
+    - namespaceSelector: {matchExpressions: [{key: env, operator: NotIn, values: [dev]}]}
+      podSelector: {matchExpressions: [{key: legacy, operator: DoesNotExist}, {key: team, operator: Exists}]}
+    - namespaceSelector: {}
+    - podSelector: {}
+    ports: [{port: pg}, {port: 8000, endPort: 8100}, {protocol: UDP}]
+  - {}
+  egress:
+  - to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.5/32, 10.1.0.0/16]}}]
+"""
+
+
+def _form_post(form: dict) -> dict:
+    """The fields a browser posts for the structured form, as rendered (plus the empty 'add a rule' row)."""
+    data = {k: form[k] for k in ("name", "namespace", "selector")}
+    if form["ingress"]:
+        data["ingress"] = "1"
+    if form["egress"]:
+        data["egress"] = "1"
+    data["rule-direction"] = [r["direction"] for r in form["rules"]] + [""]
+    data["rule-peers"] = [r["peers"] for r in form["rules"]] + [""]
+    data["rule-ports"] = [r["ports"] for r in form["rules"]] + [""]
+    return data
+
+
+@pytest.fixture
+def complex_policy(imported):
+    return services.imported_policy_create(design=imported, text=COMPLEX)
+
+
+def test_structured_form_round_trip_keeps_the_policy_exactly(alice, imported, complex_policy):
+    url = reverse("policy-form", args=[imported.pk, complex_policy.pk])
+    page = alice.get(url)
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert form["selector"] == "app=db, tier in (a, b)"
+    assert form["rules"][0]["peers"].splitlines() == [
+        "namespaces env notin (dev) pods !legacy, team",
+        "namespaces *",
+        "pods *",
+    ]
+    before = dict(complex_policy.manifest)
+    response = alice.post(url, _form_post(form))
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    complex_policy.refresh_from_db()
+    assert complex_policy.manifest == before
+
+
+def test_structured_form_adds_and_removes_rules(alice, imported, complex_policy):
+    url = reverse("policy-form", args=[imported.pk, complex_policy.pk])
+    data = _form_post(alice.get(url).context["form"])
+    data["rule-remove"] = ["1"]  # the allow-all ingress rule
+    data["rule-direction"][-1] = "egress"
+    data["rule-peers"][-1] = "namespaces kubernetes.io/metadata.name=kube-system"
+    data["rule-ports"][-1] = "UDP 53, TCP 53"
+    assert alice.post(url, data).status_code == 302
+    complex_policy.refresh_from_db()
+    spec = complex_policy.manifest["spec"]
+    assert len(spec["ingress"]) == 1
+    assert spec["egress"][1] == {
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("rule-peers", "podz app=api", "is not a peer"),
+        ("rule-ports", "ICMP 8", "is not a port"),
+        ("selector", "app in api", "is not a selector term"),
+        ("selector", "app=a b", "spec.podSelector.matchLabels.app"),
+    ],
+)
+def test_structured_form_errors_are_shown_and_nothing_changes(alice, imported, complex_policy, field, value, needle):
+    url = reverse("policy-form", args=[imported.pk, complex_policy.pk])
+    data = _form_post(alice.get(url).context["form"])
+    if field == "selector":
+        data[field] = value
+    else:
+        data[field][0] = value
+    before = dict(complex_policy.manifest)
+    response = alice.post(url, data)
+    assert response.status_code == 400
+    assert needle in response.content.decode().replace("&#x27;", "'")
+    complex_policy.refresh_from_db()
+    assert complex_policy.manifest == before
