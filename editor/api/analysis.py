@@ -265,6 +265,42 @@ class ConnectionsView(APIView):
         )
 
 
+# ---------------------------------------------------------------- semantic diff since import
+
+
+class ChangeSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    destination = serializers.CharField()
+    protocol = serializers.CharField()
+    port = serializers.CharField(help_text='A port number, or "other": any port no rule names.')
+
+
+class DiffSerializer(serializers.Serializer):
+    added = ChangeSerializer(many=True)
+    removed = ChangeSerializer(many=True)
+
+
+class DiffView(APIView):
+    @extend_schema(
+        operation_id="designs_diff",
+        responses={200: DiffSerializer, 404: OpenApiResponse(description="Not an imported design.")},
+    )
+    def get(self, request, pk: int):
+        """Connections between the design's workloads added and removed since it was imported."""
+        data = selectors.design_load(selectors.design_get_for(request.user, pk))
+        diff = selectors.design_import_diff(data)
+        if diff is None:
+            raise NotFound("This design was not imported, so there is nothing to compare it with.")
+
+        def rows(changes):
+            return [
+                {"source": c.source, "destination": c.destination, "protocol": c.protocol, "port": str(c.port)}
+                for c in changes
+            ]
+
+        return Response({"added": rows(diff.added), "removed": rows(diff.removed)})
+
+
 # ---------------------------------------------------------------- kept (imported) NetworkPolicies
 
 

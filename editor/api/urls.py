@@ -17,6 +17,7 @@ urlpatterns = [
     path("designs/<int:pk>/reachability/", analysis.ReachabilityView.as_view(), name="api-design-reachability"),
     path("designs/<int:pk>/matrix/", analysis.MatrixView.as_view(), name="api-design-matrix"),
     path("designs/<int:pk>/connections/", analysis.ConnectionsView.as_view(), name="api-design-connections"),
+    path("designs/<int:pk>/diff/", analysis.DiffView.as_view(), name="api-design-diff"),
     path("designs/<int:pk>/policies/", analysis.KeptPolicyListView.as_view(), name="api-kept-policies"),
     path(
         "designs/<int:pk>/policies/<int:policy_pk>/",

@@ -294,3 +294,16 @@ def test_kept_policies_of_another_users_design_are_404(api, other_api):
         "POST", f"/api/v1/designs/{design_id}/policies/", NEW_POLICY, content_type="application/yaml"
     )
     assert response.status_code == 404
+
+
+def test_diff_since_import_lists_connections_added_and_removed(api, three_tier):
+    design_id = post(api, SHOP).json()["id"]
+    url = f"/api/v1/designs/{design_id}/diff/"
+    assert api.get(url).json() == {"added": [], "removed": []}
+    (row,) = api.get(f"/api/v1/designs/{design_id}/policies/").json()
+    api.delete(f"/api/v1/designs/{design_id}/policies/{row['id']}/")
+    added = api.get(url).json()["added"]
+    assert {"source": "prod/db", "destination": "prod/db", "protocol": "TCP", "port": "5432"} not in added
+    assert {"source": "prod/api", "destination": "prod/db", "protocol": "TCP", "port": "other"} in added
+    assert api.get(url).json()["removed"] == []
+    assert api.get(f"/api/v1/designs/{three_tier.pk}/diff/").status_code == 404
