@@ -59,3 +59,15 @@ def test_user_imports_manifests_and_finds_out_why_api_cannot_reach_db(page, live
     assert "prod/api → prod/db" in page.inner_text("#verdict")
     assert "/matrix/" in page.url  # the matrix page itself stayed
     page.screenshot(path="/tmp/analysis-matrix.png", full_page=True)
+
+    page.click("a:has-text('Connections & policies')")
+    page.click("#kept-policies a:has-text('edit')")
+    page.wait_for_selector("#policy-structured-form")
+    page.screenshot(path="/tmp/analysis-policy-form.png", full_page=True)
+    page.select_option(".new-rule select[name=rule-direction]", "egress")
+    page.fill(".new-rule textarea[name=rule-peers]", "pods app=db")
+    page.fill(".new-rule input[name=rule-ports]", "TCP 5432")
+    page.click("#policy-structured-form button[type=submit]")
+    page.wait_for_selector("#kept-policies")
+    assert "Egress rule 1: to pods app=db in namespace prod, on TCP 5432." in page.inner_text("#kept-policies")
+    assert "+ prod/api → prod/db TCP 5432" in page.inner_text("#semantic-diff")
