@@ -7,16 +7,28 @@ every other region out of band; a plain form post is redirected back to the
 page.  Refused input answers with just the region holding the form, its errors
 beside the fields, so nothing else on the page changes.
 
+Conflict safety: every editing form on the page (and the canvas's clicks, through
+``hx-vals`` on ``#canvas``) carries the ``revision`` the page was rendered from.
+A change (``@_change``) checks it under the design's row lock in the same
+transaction as the service call; when the design moved on elsewhere nothing is
+changed and the answer is the current state of every region with a notice
+saying who changed it.  A post without ``revision`` (old pages, scripts) is
+applied as before.  A viewer's change is refused the same way: the page, read
+only, with the reason.
+
 UI state that is not part of the design (the selection, connect mode) lives in
 the session, keyed by design, so it survives a reload and ``canvas.js`` holds none.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -41,12 +53,14 @@ class HtmxHttpRequest(HttpRequest):
 PAGE = "editor/editor.html"
 PREVIEW_DOCUMENTS = 100  # at most this many policies in the YAML preview (docs/benchmarks.md)
 # Regions of the editor page; each is a partial whose name equals its DOM id.
-REGIONS = ("canvas", "toolbar", "inspector", "yaml-preview", "warnings", "warnings-count", "notice")
+REGIONS = ("canvas", "toolbar", "inspector", "yaml-preview", "warnings", "warnings-count", "notice", "js-forms")
 
 NOTICE_CONNECT_FROM = "Connecting from {ref}: click the destination (Escape cancels)."
 NOTICE_CONNECT_START = "Connect: click the source, then the destination (Escape cancels)."
 ERR_UNKNOWN_FIX = "There is no one-click fix for '{code}'."
 ERR_NO_SELECTION = "Nothing is selected: click a node or an arrow first."
+ERR_NOT_SAVED = "Your change was not saved: {reason}"
+OWNER_DELETES = "delete the design"
 
 
 # ---------------------------------------------------------------- designs list
@@ -58,9 +72,13 @@ def design_list(request: HtmxHttpRequest) -> HttpResponse:
     return _design_list_page(request, forms.DesignForm())
 
 
-def _design_list_page(request, form, status: int = 200, rename_errors: dict | None = None) -> HttpResponse:
+def _design_list_page(
+    request, form, status: int = 200, rename_errors: dict | None = None, error: str = ""
+) -> HttpResponse:
     context = {
-        "designs": selectors.designs_for(request.user).order_by("-updated", "name"),
+        "designs": selectors.designs_for(request.user).filter(owner=request.user).order_by("-updated", "name"),
+        "shared": selectors.designs_shared_with(request.user).order_by("-updated", "name"),
+        "error": error,
         "form": form,
         "rename_errors": rename_errors or {},
     }
@@ -84,7 +102,11 @@ def design_create(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def design_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    design = selectors.design_get_for(request.user, pk, write=True)
+    try:
+        design = selectors.design_get_for(request.user, pk, write=True)
+    except PermissionDenied as refusal:
+        design = selectors.design_get_for(request.user, pk)
+        return _design_list_page(request, forms.DesignForm(), status=403, rename_errors={design.pk: [str(refusal)]})
     form = forms.DesignForm(request.POST)
     if form.is_valid():
         try:
@@ -111,7 +133,11 @@ def design_duplicate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def design_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    design = selectors.design_get_for(request.user, pk, write=True)
+    try:
+        design = selectors.design_get_for(request.user, pk, owner_only=OWNER_DELETES)
+    except PermissionDenied as refusal:
+        selectors.design_get_for(request.user, pk)  # a stranger still gets 404
+        return _design_list_page(request, forms.DesignForm(), status=403, error=str(refusal))
     if request.method == "POST":
         services.design_delete(actor=request.user, design=design)
         return redirect("design-list")
@@ -161,7 +187,74 @@ def _ui_set(request, design, **changes) -> None:
         request.session["editor"] = state
 
 
+# ---------------------------------------------------------------- access and conflicts
+
+
+def _writer(view):
+    """A view that needs write access: a viewer gets the page (read only) with the reason, not a bare 403."""
+
+    @wraps(view)
+    def wrapper(request, pk: int, *args, **kwargs):
+        try:
+            design = selectors.design_get_for(request.user, pk, write=True)
+        except PermissionDenied as refusal:
+            design = selectors.design_get_for(request.user, pk)  # a stranger still gets 404
+            return _current(request, design, notice=ERR_NOT_SAVED.format(reason=refusal), status=403)
+        return view(request, design, *args, **kwargs)
+
+    return wrapper
+
+
+def _change(view):
+    """A view that changes the design: write access (``_writer``), and, when the post says which ``revision``
+    the page showed, that revision must still be current.  The check locks the design's row and the change
+    runs in the same transaction, so two tabs cannot both change the same revision: the later one is told
+    who changed what, sees the current state, and nothing of either change is lost."""
+
+    @_writer
+    @wraps(view)
+    def wrapper(request, design: models.Design, *args, **kwargs):
+        seen = _seen_revision(request)
+        try:
+            with transaction.atomic() if seen is not None else nullcontext():
+                if seen is not None:
+                    services.check_revision(design, seen)
+                return view(request, design, *args, **kwargs)
+        except services.StaleRevision as stale:
+            return _current(request, design, notice=str(stale), status=409)
+
+    return wrapper
+
+
+def _seen_revision(request) -> int | None:
+    """The revision the posting page was rendered from; None when the post does not say (old pages, scripts)."""
+    try:
+        return int(request.POST.get("revision", ""))
+    except ValueError:
+        return None
+
+
+def _current(request, design, *, notice: str, status: int) -> HttpResponse:
+    """A refused change (read only, or made on an old revision): the current state of everything and why.
+
+    htmx gets every region (so the page shows the current revision and its forms carry it) with a 200, since
+    htmx swaps nothing from an error status; a plain form post gets the whole page with ``status``."""
+    context = _editor_context(request, design, notice=notice, notice_error=True)
+    if not request.htmx:
+        return render(request, PAGE, context, status=status)
+    response = HttpResponse(_regions(request, context))
+    return reswap(retarget(response, "#canvas"), "outerHTML")
+
+
 # ---------------------------------------------------------------- responses
+
+
+def _regions(request, context) -> str:
+    """Every region: the canvas (the target of every editor request), then the others out of band."""
+    parts = [render_to_string(f"{PAGE}#canvas", context, request)]
+    context["oob"] = True
+    parts += [render_to_string(f"{PAGE}#{region}", context, request) for region in REGIONS[1:]]
+    return "".join(parts)
 
 
 def _done(request, design, *, notice: str = "", select: str | None = "") -> HttpResponse:
@@ -170,11 +263,9 @@ def _done(request, design, *, notice: str = "", select: str | None = "") -> Http
         _ui_set(request, design, sel=select)
     if not request.htmx:
         return redirect("design-detail", design.pk)
+    design.refresh_from_db(fields=["revision", "updated"])  # a service may have bumped another copy of it
     context = _editor_context(request, design, notice=notice)
-    parts = [render_to_string(f"{PAGE}#canvas", context, request)]
-    context["oob"] = True
-    parts += [render_to_string(f"{PAGE}#{region}", context, request) for region in REGIONS[1:]]
-    return HttpResponse("".join(parts))
+    return HttpResponse(_regions(request, context))
 
 
 def _refused(request, design, region: str = "inspector", *, select: str | None = None, **extra) -> HttpResponse:
@@ -201,8 +292,8 @@ def _error_text(error: ValidationError) -> str:
 
 @require_POST
 @login_required
-def design_settings(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    design = selectors.design_get_for(request.user, pk, write=True)
+@_change
+def design_settings(request: HtmxHttpRequest, design: models.Design) -> HttpResponse:
     form = forms.SettingsForm(request.POST)
     form.is_valid()  # booleans: absent means off
     services.design_update(actor=request.user, design=design, **form.cleaned_data)
@@ -211,8 +302,8 @@ def design_settings(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def design_fix(request: HtmxHttpRequest, pk: int, code: str) -> HttpResponse:
-    design = selectors.design_get_for(request.user, pk, write=True)
+@_change
+def design_fix(request: HtmxHttpRequest, design: models.Design, code: str) -> HttpResponse:
     if code != MISSING_DNS:
         return _refused(request, design, "notice", notice=ERR_UNKNOWN_FIX.format(code=code), notice_error=True)
     services.design_update(actor=request.user, design=design, dns=True)
@@ -221,8 +312,8 @@ def design_fix(request: HtmxHttpRequest, pk: int, code: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def design_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    design = selectors.design_get_for(request.user, pk, write=True)
+@_change
+def design_undo(request: HtmxHttpRequest, design: models.Design) -> HttpResponse:
     cursor = selectors.design_cursor(design)
     try:
         services.design_undo(actor=request.user, design=design)
@@ -233,8 +324,8 @@ def design_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def design_redo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    design = selectors.design_get_for(request.user, pk, write=True)
+@_change
+def design_redo(request: HtmxHttpRequest, design: models.Design) -> HttpResponse:
     cursor = selectors.design_cursor(design)
     try:
         services.design_redo(actor=request.user, design=design)
@@ -258,16 +349,20 @@ def design_select(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if not ui.get("from"):
             _ui_set(request, design, **{"from": key})
             return _done(request, design, notice=NOTICE_CONNECT_FROM.format(ref=key.partition(":")[2]), select=key)
-        selectors.design_get_for(request.user, pk, write=True)
         _ui_set(request, design, connect=None, **{"from": None})
-        return _flow_create(request, design, forms.FlowForm({"source": ui["from"], "destination": key}))
+        return _connect_end(request, pk, source=ui["from"], destination=key)
     return _done(request, design, select=key or None)
+
+
+@_change
+def _connect_end(request: HtmxHttpRequest, design: models.Design, *, source: str, destination: str) -> HttpResponse:
+    return _flow_create(request, design, forms.FlowForm({"source": source, "destination": destination}))
 
 
 @require_POST
 @login_required
-def design_connect(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    design = selectors.design_get_for(request.user, pk, write=True)
+@_writer
+def design_connect(request: HtmxHttpRequest, design: models.Design) -> HttpResponse:
     on = not _ui(request, design).get("connect")
     _ui_set(request, design, connect=True if on else None, **{"from": None})
     return _done(request, design, notice=NOTICE_CONNECT_START if on else "", select=None)
@@ -283,9 +378,9 @@ def design_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def design_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+@_change
+def design_remove(request: HtmxHttpRequest, design: models.Design) -> HttpResponse:
     """Delete a part: the one named in ``sel``, else the selection."""
-    design = selectors.design_get_for(request.user, pk, write=True)
     key = request.POST.get("sel") or _ui(request, design).get("sel") or ""
     data = selectors.design_load(design)
     found = _find(data, key)
@@ -323,16 +418,14 @@ def _find(data: selectors.DesignData, key: str):
 # ---------------------------------------------------------------- parts
 
 
-def _part(request, pk: int, model: type[models.Model], part_pk: int):
-    design = selectors.design_get_for(request.user, pk, write=True)
-    row = model.objects.filter(design=design, pk=part_pk).first()
-    return design, row
+def _part(design: models.Design, model: type[models.Model], part_pk: int):
+    return model.objects.filter(design=design, pk=part_pk).first()
 
 
 @require_POST
 @login_required
-def workload_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    design = selectors.design_get_for(request.user, pk, write=True)
+@_change
+def workload_add(request: HtmxHttpRequest, design: models.Design) -> HttpResponse:
     form = forms.WorkloadForm(request.POST, auto_id="add-workload-%s")
     if form.is_valid():
         data = form.cleaned_data
@@ -357,8 +450,9 @@ def workload_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def workload_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpResponse:
-    design, workload = _part(request, pk, models.Workload, part_pk)
+@_change
+def workload_edit(request: HtmxHttpRequest, design: models.Design, part_pk: int) -> HttpResponse:
+    workload = _part(design, models.Workload, part_pk)
     if workload is None:
         return _gone(request, design)
     form = forms.WorkloadEditForm(request.POST, auto_id="edit-%s")
@@ -375,8 +469,8 @@ def workload_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpRespon
 
 @require_POST
 @login_required
-def external_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    design = selectors.design_get_for(request.user, pk, write=True)
+@_change
+def external_add(request: HtmxHttpRequest, design: models.Design) -> HttpResponse:
     form = forms.ExternalForm(request.POST, auto_id="add-external-%s")
     if form.is_valid():
         data = form.cleaned_data
@@ -400,8 +494,9 @@ def external_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def external_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpResponse:
-    design, external = _part(request, pk, models.External, part_pk)
+@_change
+def external_edit(request: HtmxHttpRequest, design: models.Design, part_pk: int) -> HttpResponse:
+    external = _part(design, models.External, part_pk)
     if external is None:
         return _gone(request, design)
     form = forms.ExternalForm(request.POST, auto_id="edit-%s")
@@ -421,8 +516,9 @@ def external_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpRespon
 
 @require_POST
 @login_required
-def namespace_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpResponse:
-    design, namespace = _part(request, pk, models.Namespace, part_pk)
+@_change
+def namespace_edit(request: HtmxHttpRequest, design: models.Design, part_pk: int) -> HttpResponse:
+    namespace = _part(design, models.Namespace, part_pk)
     if namespace is None:
         return _gone(request, design)
     form = forms.NamespaceForm(request.POST, auto_id="edit-%s")
@@ -441,8 +537,8 @@ def namespace_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpRespo
 
 @require_POST
 @login_required
-def flow_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    design = selectors.design_get_for(request.user, pk, write=True)
+@_change
+def flow_add(request: HtmxHttpRequest, design: models.Design) -> HttpResponse:
     return _flow_create(request, design, forms.FlowForm(request.POST))
 
 
@@ -481,8 +577,9 @@ def _form_text(form) -> str:
 
 @require_POST
 @login_required
-def flow_edit(request: HtmxHttpRequest, pk: int, part_pk: int) -> HttpResponse:
-    design, flow = _part(request, pk, models.Flow, part_pk)
+@_change
+def flow_edit(request: HtmxHttpRequest, design: models.Design, part_pk: int) -> HttpResponse:
+    flow = _part(design, models.Flow, part_pk)
     if flow is None:
         return _gone(request, design)
     form = forms.FlowPortsForm(request.POST, auto_id="edit-%s")
@@ -508,8 +605,8 @@ def _gone(request, design) -> HttpResponse:
 
 @require_POST
 @login_required
-def design_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    design = selectors.design_get_for(request.user, pk, write=True)
+@_change
+def design_move(request: HtmxHttpRequest, design: models.Design) -> HttpResponse:
     form = forms.MoveForm(request.POST)
     if not form.is_valid():
         return _refused(request, design, "notice", notice=_form_text(form), notice_error=True)
@@ -526,9 +623,9 @@ def design_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def design_layout(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+@_change
+def design_layout(request: HtmxHttpRequest, design: models.Design) -> HttpResponse:
     """Lay out every node (one change, so one undo): columns follow the flows, rows the namespaces."""
-    design = selectors.design_get_for(request.user, pk, write=True)
     data = selectors.design_load(design)
     positions = canvas.auto_layout(data)
     snapshot = selectors.design_snapshot(data)
@@ -570,8 +667,10 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
         sel = ""
         _ui_set(request, design, sel=None)
     kind, row, ref = found if found else (None, None, "")
-    connect = bool(ui.get("connect"))
-    source = ui.get("from") or ""
+    access = getattr(design, "access", selectors.VIEWER)  # set by selectors.design_get_for
+    can_edit = access in (selectors.OWNER, selectors.EDITOR)
+    connect = can_edit and bool(ui.get("connect"))
+    source = (ui.get("from") or "") if can_edit else ""
 
     findings = []
     namespaces, externals = {n.name for n in data.namespaces}, {e.name for e in data.externals}
@@ -647,6 +746,16 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
         "notice_error": notice_error,
         "focus": focus,
         "download_name": yaml_filename(design),
+        "access": access,
+        "can_edit": can_edit,
+        "can_share": access == selectors.OWNER,
+        "owner_name": design.owner.get_username(),
+        # a viewer reads the selected part's fields instead of a form
+        "sel_details": []
+        if can_edit or inspector_form is None
+        else [
+            (inspector_form[name].label, inspector_form.initial.get(name) or "none") for name in inspector_form.fields
+        ],
         "oob": False,
     }
     return context

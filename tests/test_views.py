@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from django.urls import reverse
@@ -11,7 +13,7 @@ from editor import forms, models, selectors, services
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
-OOB_REGIONS = ("toolbar", "inspector", "yaml-preview", "warnings", "warnings-count", "notice")
+OOB_REGIONS = ("toolbar", "inspector", "yaml-preview", "warnings", "warnings-count", "notice", "js-forms")
 
 
 @pytest.fixture
@@ -657,3 +659,246 @@ def test_selecting_a_flow_shows_the_policies_of_both_ends(alice, three_tier):
     page = alice.get(url("design-detail", three_tier))
     names = [d["metadata"]["name"] for d in yaml.safe_load_all(page.context["yaml_text"])]
     assert names == ["api", "db"]
+
+
+# ---------------------------------------------------------------- sharing: links, the list, viewers and editors
+
+
+def shared_as(client, design, person, role: str):
+    services.share_create(design=design, username=person.get_username(), role=role, actor=design.owner)
+    client.force_login(person)
+    return client
+
+
+def revisions_in(body: str) -> set[int]:
+    """Every revision the page carries: the forms' hidden inputs and the canvas's hx-vals."""
+    found = re.findall(r'name="revision" value="(\d+)"', body) + re.findall(r"{&quot;revision&quot;: (\d+)}", body)
+    found += re.findall(r'hx-vals=\'{"revision": (\d+)}\'', body)
+    return {int(n) for n in found}
+
+
+EDIT_CONTROLS = (
+    'id="undo-button"',
+    'id="redo-button"',
+    'id="connect-button"',
+    'id="layout-button"',
+    'id="setting-dns"',
+    'id="add-workload-form"',
+    'id="add-external-form"',
+    'id="inspector-form"',
+    'id="delete-form"',
+    'id="flow-to-form"',
+    'id="move-form"',
+    'id="flow-form"',
+    'id="remove-form"',
+    "data-handle=",
+    'data-fix="',
+)
+
+
+def test_the_owner_finds_history_and_sharing_in_the_toolbar(alice, three_tier):
+    page = text(alice.get(url("design-detail", three_tier)))
+    assert re.search(rf'<a id="history-link"[^>]* href="{url("design-history", three_tier)}"', page)
+    assert re.search(rf'<a id="sharing-link"[^>]* href="{url("design-sharing", three_tier)}"', page)
+    assert 'id="access-badge"' not in page
+
+
+def test_the_list_shows_designs_shared_with_me_with_my_access_and_their_owner(client, three_tier, other_user, user):
+    mine = services.design_create(owner=other_user, name="bobs own")
+    other = services.design_create(owner=user, name="edit me")
+    shared_as(client, three_tier, other_user, "viewer")
+    services.share_create(design=other, username="bob", role="editor", actor=user)
+    page = text(client.get(reverse("design-list")))
+    own, _, shared = page.partition('id="shared-heading"')
+    assert "bobs own" in own and "three-tier shop" not in own
+    assert url("design-detail", mine) in own
+    rows = shared.split('class="design-row"')[1:]
+    viewer_row = next(r for r in rows if "three-tier shop" in r)
+    editor_row = next(r for r in rows if "edit me" in r)
+    assert "viewer, read only" in viewer_row and "owned by alice" in viewer_row
+    assert "editor</span> owned by alice" in editor_row
+    assert url("design-rename", other) in editor_row and url("design-rename", three_tier) not in viewer_row
+    assert "design-delete" not in shared and "/delete/" not in shared
+
+
+def test_a_viewer_sees_the_editor_read_only(client, three_tier, other_user):
+    bob = shared_as(client, three_tier, other_user, "viewer")
+    page = text(bob.get(url("design-detail", three_tier)))
+    for control in EDIT_CONTROLS:
+        assert control not in page, control
+    assert 'data-readonly="true"' in page
+    assert "read only" in page and "alice shared this design with you" in page
+    assert 'id="history-link"' in page and 'id="sharing-link"' not in page
+    assert 'id="download-link"' in page and 'id="yaml-code"' in page
+    assert "Ingress isolated" in page and "DNS on" in page
+    # selecting still works, and shows the part's fields as text, not a form
+    response = select(bob, three_tier, "workload:shop/api")
+    body = text(response)
+    assert response.status_code == 200
+    assert 'id="inspector-details"' in body and "app=api" in body and "http:8080" in body
+    for control in EDIT_CONTROLS:
+        assert control not in body, control
+    assert bob.get(url("design-download", three_tier)).status_code == 200
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_viewers_change_is_refused_with_the_reason_and_nothing_changes(client, three_tier, other_user, htmx):
+    bob = shared_as(client, three_tier, other_user, "viewer")
+    revision = three_tier.revision
+    extra = HX if htmx else {}
+    posts = [
+        ("workload-add", (), {"name": "x", "namespace": "shop", "labels": "", "ports": ""}),
+        ("design-move", (), {"node": "workload:shop/db", "x": "1", "y": "2"}),
+        ("design-settings", (), {"dns": "on"}),
+        ("design-undo", (), {}),
+        ("design-connect", (), {}),
+        ("workload-edit", (workload(three_tier, "shop/db").pk,), {"name": "db2", "namespace": "shop"}),
+        ("design-remove", (), {"sel": "workload:shop/db"}),
+    ]
+    for name, args, data in posts:
+        response = bob.post(url(name, three_tier, *args), {**data, "revision": revision}, **extra)
+        body = text(response)
+        assert response.status_code == (200 if htmx else 403), name
+        assert "Your change was not saved: alice shared this design with you read-only" in body, name
+        assert 'class="notice error"' in body
+        if htmx:
+            assert body.lstrip().startswith('<div id="canvas"') and response["HX-Retarget"] == "#canvas"
+    three_tier.refresh_from_db()
+    assert three_tier.revision == revision
+    assert sorted(w.name for w in three_tier.workloads.all()) == ["api", "db", "frontend"]
+
+
+def test_an_editor_edits_but_neither_deletes_nor_shares(client, three_tier, other_user):
+    bob = shared_as(client, three_tier, other_user, "editor")
+    page = text(bob.get(url("design-detail", three_tier)))
+    assert 'id="add-workload-form"' in page and 'id="undo-button"' in page and "data-handle=" in page
+    assert 'id="history-link"' in page and 'id="sharing-link"' not in page
+    assert "editor</span>" in page and "alice shared this design with you as an editor" in page
+    response = bob.post(
+        url("workload-add", three_tier), {"name": "cache", "namespace": "shop", "revision": three_tier.revision}, **HX
+    )
+    assert response.status_code == 200
+    assert three_tier.workloads.filter(name="cache").exists()
+    assert three_tier.revisions.order_by("-number").first().author == other_user
+    refused = bob.post(url("design-delete", three_tier))
+    assert refused.status_code == 403
+    assert "Only the design&#x27;s owner (alice) can delete the design." in text(refused)
+    assert models.Design.objects.filter(pk=three_tier.pk).exists()
+    assert bob.get(url("design-sharing", three_tier)).status_code == 403
+
+
+def test_a_viewer_cannot_rename_from_the_list_and_is_told_why(client, three_tier, other_user):
+    bob = shared_as(client, three_tier, other_user, "viewer")
+    response = bob.post(url("design-rename", three_tier), {"name": "mine now"})
+    assert response.status_code == 403
+    assert "read-only (as a viewer)" in text(response)
+    three_tier.refresh_from_db()
+    assert three_tier.name == "three-tier shop"
+
+
+# ---------------------------------------------------------------- two tabs: the revision a page was rendered from
+
+
+def test_every_editing_form_and_the_canvas_carry_the_pages_revision(alice, three_tier):
+    select(alice, three_tier, "workload:shop/api")
+    page = text(alice.get(url("design-detail", three_tier)))
+    assert revisions_in(page) == {three_tier.revision}
+    forms_ = [f for f in re.findall(r"<form [^>]*>.*?</form>", page, re.S) if "/designs/" in f.split(">")[0]]
+    assert len(forms_) > 10
+    for form in forms_:
+        if "/cancel/" in form.split(">")[0] or "/select/" in form.split(">")[0]:
+            continue  # selecting and cancelling change nothing
+        assert f'name="revision" value="{three_tier.revision}"' in form, form[:200]
+
+
+def test_a_change_renders_the_new_revision_into_every_region_so_the_next_is_not_stale(alice, three_tier):
+    before = three_tier.revision
+    move = {"node": "workload:shop/db", "x": "700", "y": "300", "revision": before}
+    body = text(alice.post(url("design-move", three_tier), move, **HX))
+    three_tier.refresh_from_db()
+    assert three_tier.revision == before + 1
+    assert revisions_in(body) == {before + 1}
+    again = {"node": "workload:shop/db", "x": "710", "y": "310", "revision": before + 1}
+    body = text(alice.post(url("design-move", three_tier), again, **HX))
+    assert "changed since you loaded it" not in body
+    assert (workload(three_tier, "shop/db").x, workload(three_tier, "shop/db").y) == (710, 310)
+
+
+def _changed_elsewhere(design, person):
+    """Another tab (``person``) adds a workload after this page was rendered."""
+    services.workload_create(actor=person, design=design, namespace="shop", name="cache", labels={"app": "cache"})
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_change_made_on_an_old_revision_is_refused_with_the_current_state(client, three_tier, other_user, htmx):
+    bob = shared_as(client, three_tier, other_user, "editor")
+    page = text(client.get(url("design-detail", three_tier)))
+    (seen,) = revisions_in(page)
+    from django.test import Client
+
+    alice = Client()
+    alice.force_login(three_tier.owner)
+    alice.post(url("workload-add", three_tier), {"name": "cache", "namespace": "shop", "revision": seen}, **HX)
+    assert three_tier.workloads.filter(name="cache").exists()
+    three_tier.refresh_from_db()
+    now = three_tier.revision
+    db = workload(three_tier, "shop/db")
+
+    move = {"node": "workload:shop/db", "x": "1", "y": "2", "revision": seen}
+    response = bob.post(url("design-move", three_tier), move, **(HX if htmx else {}))
+    body = text(response)
+    assert response.status_code == (200 if htmx else 409)
+    assert "This design changed since you loaded it" in body
+    assert "Added workload shop/cache, by alice" in body
+    assert "Nothing was saved" in body
+    assert 'data-node="workload:shop/cache"' in body  # the current state: alice's workload is shown
+    assert revisions_in(body) == {now}
+    if htmx:
+        assert body.lstrip().startswith('<div id="canvas"') and response["HX-Retarget"] == "#canvas"
+        assert body.count('hx-swap-oob="true"') == len(OOB_REGIONS)
+    three_tier.refresh_from_db()
+    assert three_tier.revision == now
+    assert (workload(three_tier, "shop/db").x, workload(three_tier, "shop/db").y) == (db.x, db.y)
+    assert three_tier.workloads.filter(name="cache").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("design-undo", {}),
+        ("design-settings", {"isolate_ingress": "on"}),
+        ("design-remove", {"sel": "workload:shop/frontend"}),
+        ("workload-add", {"name": "x", "namespace": "shop"}),
+        ("flow-add", {"source": "workload:shop/db", "destination": "workload:shop/frontend"}),
+        ("design-layout", {}),
+        ("design-fix", {}),
+    ],
+)
+def test_no_editing_action_applies_to_an_old_revision(alice, three_tier, other_user, name, data):
+    seen = three_tier.revision
+    _changed_elsewhere(three_tier, other_user)
+    three_tier.refresh_from_db()
+    now = three_tier.revision
+    args = ("missing-dns",) if name == "design-fix" else ()
+    response = alice.post(url(name, three_tier, *args), {**data, "revision": seen}, **HX)
+    assert "This design changed since you loaded it" in text(response)
+    three_tier.refresh_from_db()
+    assert three_tier.revision == now
+    assert three_tier.workloads.filter(name="cache").exists()
+    assert sorted(w.name for w in three_tier.workloads.all()) == ["api", "cache", "db", "frontend"]
+
+
+def test_connect_mode_does_not_draw_on_an_old_revision(alice, three_tier, other_user):
+    alice.post(url("design-connect", three_tier), **HX)
+    seen = three_tier.revision
+    select(alice, three_tier, "workload:shop/db")
+    _changed_elsewhere(three_tier, other_user)
+    response = alice.post(url("design-select", three_tier), {"sel": "workload:shop/frontend", "revision": seen}, **HX)
+    assert "This design changed since you loaded it" in text(response)
+    assert not three_tier.flows.filter(source_workload__name="db").exists()
+
+
+def test_a_post_without_a_revision_is_applied_as_before(alice, three_tier, other_user):
+    _changed_elsewhere(three_tier, other_user)
+    alice.post(url("design-move", three_tier), {"node": "workload:shop/db", "x": "3", "y": "4"}, **HX)
+    assert (workload(three_tier, "shop/db").x, workload(three_tier, "shop/db").y) == (3, 4)

@@ -4,6 +4,8 @@
  * shortcuts and the copy button.  It fills the hidden forms of the editor page
  * and submits them, so htmx posts them; it never calls fetch() and holds no
  * domain state: legality, policies and warnings are decided on the server.
+ * The hidden forms carry the revision the page shows, so a change made on an
+ * outdated page is refused by the server with the current state.
  */
 (function () {
   "use strict";
@@ -98,8 +100,10 @@
     var s = svg();
     if (evt.button !== 0 || !s || !s.contains(evt.target)) return;
     var start = toSvg(evt);
-    var handle = evt.target.closest("[data-handle]");
-    var node = evt.target.closest(".node");
+    // a read-only page (a viewer's) has no handles, and its nodes pan like the background instead of moving
+    var readonly = !!evt.target.closest("[data-readonly]");
+    var handle = readonly ? null : evt.target.closest("[data-handle]");
+    var node = readonly ? null : evt.target.closest(".node");
     if (handle) {
       var from = handle.closest(".node");
       var draft = document.createElementNS("http://www.w3.org/2000/svg", "path");

@@ -201,3 +201,65 @@ def test_keyboard_delete_undo_zoom_and_copy(page, live_server, three_tier):
     page.click("#copy-button")
     expect(page.locator("#copy-button")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == page.locator("#yaml-code").inner_text()
+
+
+def _move(page, node: str, dy: float) -> None:
+    x, y = _centre(page, f'[data-node="{node}"] .node-title')
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y + dy, steps=8)
+    page.mouse.up()
+
+
+def test_two_tabs_the_later_change_is_refused_and_shows_the_earlier_one(page, live_server, three_tier):
+    """Tab A adds a workload; tab B, still showing the old revision, moves a node: B is told, shown A's workload,
+    and nothing of A's change is lost; B's next move (now on the current revision) is saved."""
+    expect = _expect()
+    log_in(page, live_server)
+    editor = f"{live_server.url}/designs/{three_tier.pk}/"
+    tab_a, tab_b = page, page.context.new_page()
+    tab_a.goto(editor)
+    tab_b.goto(editor)
+    expect(tab_b.locator("#canvas-svg")).to_be_visible()
+
+    _add_workload(tab_a, "cache", "shop")
+    expect(tab_b.locator('[data-node="workload:shop/cache"]')).to_have_count(0)  # B still shows the old revision
+    db_before = three_tier.workloads.get(name="db")
+
+    _move(tab_b, "workload:shop/db", 120)
+    notice = tab_b.locator("#notice")
+    expect(notice).to_contain_text("This design changed since you loaded it")
+    expect(notice).to_contain_text("Added workload shop/cache, by alice")
+    expect(tab_b.locator('[data-node="workload:shop/cache"]')).to_have_count(1)
+    db = three_tier.workloads.get(name="db")
+    assert (db.x, db.y) == (db_before.x, db_before.y)  # B's move was not applied ...
+    assert three_tier.workloads.filter(name="cache").exists()  # ... and A's workload is still there
+    # the node B dragged is drawn where it is saved again
+    expect(tab_b.locator('[data-node="workload:shop/db"]')).to_have_attribute("data-y", str(db_before.y))
+
+    _move(tab_b, "workload:shop/db", 120)  # B now shows the current revision: the move is saved
+    expect(tab_b.locator("#undo-button")).to_have_attribute("title", "Undo: Changed workload shop/db (Ctrl+Z)")
+    expect(tab_b.locator("#notice")).not_to_contain_text("changed since you loaded it")
+    assert three_tier.workloads.get(name="db").y > db_before.y + 60
+    assert three_tier.workloads.filter(name="cache").exists()
+
+
+def test_a_viewer_selects_and_pans_but_cannot_move_or_draw(page, live_server, three_tier, other_user):
+    from editor import services
+
+    expect = _expect()
+    services.share_create(design=three_tier, username="bob", role="viewer", actor=three_tier.owner)
+    log_in(page, live_server, "bob", "bob-password")
+    page.goto(f"{live_server.url}/designs/{three_tier.pk}/")
+    expect(page.locator("#readonly-note")).to_be_visible()
+    expect(page.locator("[data-handle]")).to_have_count(0)
+    revision = Design.objects.get(pk=three_tier.pk).revision
+    _move(page, "workload:shop/db", 120)  # pans the view instead of moving the node
+    page.click('[data-node="workload:shop/api"] .node-title')
+    expect(page.locator("#inspector-details")).to_contain_text("app=api")
+    expect(page.locator("#inspector-form")).to_have_count(0)
+    page.keyboard.press("Delete")
+    page.keyboard.press("Control+z")
+    expect(page.locator("#inspector-details")).to_contain_text("app=api")
+    assert Design.objects.get(pk=three_tier.pk).revision == revision
+    assert three_tier.workloads.count() == 3
