@@ -94,6 +94,13 @@ def test_bench_quick_prints_and_writes_the_table(tmp_path, capsys):
     assert printed in output.read_text()
 
 
+def test_truth_table_figure_samples_the_naive_reference_on_large_designs():
+    report = bench.Report()
+    bench.matrix_figures(report, 240, repeat=1, log=lambda line: None)
+    (row,) = report.rows
+    assert "sampled cells agree" in row.note
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_bench_quick_measures_the_editor_page_in_chromium(tmp_path, capsys):
