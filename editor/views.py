@@ -53,7 +53,7 @@ class HtmxHttpRequest(HttpRequest):
 PAGE = "editor/editor.html"
 PREVIEW_DOCUMENTS = 100  # at most this many policies in the YAML preview (docs/benchmarks.md)
 # Regions of the editor page; each is a partial whose name equals its DOM id.
-REGIONS = ("canvas", "toolbar", "inspector", "yaml-preview", "warnings", "warnings-count", "notice", "js-forms")
+REGIONS = ("canvas", "toolbar", "inspector", "yaml-preview", "warnings", "warnings-count", "notice")
 
 NOTICE_CONNECT_FROM = "Connecting from {ref}: click the destination (Escape cancels)."
 NOTICE_CONNECT_START = "Connect: click the source, then the destination (Escape cancels)."

@@ -13,7 +13,7 @@ from editor import forms, models, selectors, services
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
-OOB_REGIONS = ("toolbar", "inspector", "yaml-preview", "warnings", "warnings-count", "notice", "js-forms")
+OOB_REGIONS = ("toolbar", "inspector", "yaml-preview", "warnings", "warnings-count", "notice")
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@
  * shortcuts and the copy button.  It fills the hidden forms of the editor page
  * and submits them, so htmx posts them; it never calls fetch() and holds no
  * domain state: legality, policies and warnings are decided on the server.
- * The hidden forms carry the revision the page shows, so a change made on an
- * outdated page is refused by the server with the current state.
+ * The hidden forms carry the revision the page shows (copied from the canvas),
+ * so a change made on an outdated page is refused with the current state.
  */
 (function () {
   "use strict";
@@ -40,6 +40,9 @@
   function submit(id, values) {
     var form = document.getElementById(id);
     if (!form) return;
+    // the revision the page shows now: the canvas is swapped with every change, these forms never are
+    var canvas = document.getElementById("canvas");
+    if (form.elements.revision && canvas) form.elements.revision.value = canvas.dataset.revision;
     Object.keys(values || {}).forEach(function (name) {
       form.elements[name].value = values[name];
     });
