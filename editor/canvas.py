@@ -126,6 +126,11 @@ class Edge:
     lw: float
     selected: bool = False
     warned: bool = False
+    policies: tuple[str, ...] = ()  # set on arrows drawn from kept (imported) policies, not from a flow
+
+    @property
+    def imported(self) -> bool:
+        return bool(self.policies)
 
     @property
     def key(self) -> str:
@@ -288,31 +293,43 @@ def draw(data: selectors.DesignData, sel: str, source: str, warned: set[str]) ->
     pairs = set()
     for f in data.flows:
         pairs.add((flow_end(f, "source", data.refs), flow_end(f, "destination", data.refs)))
-    for f in data.flows:
-        src, dst = flow_end(f, "source", data.refs), flow_end(f, "destination", data.refs)
+    # Kept (imported) policies allow connections that no drawn flow stands for: draw those too, with the
+    # policies that allow each, so an imported design shows what it allows.
+    allowed = []
+    if data.graph.policies:
+        for c in selectors.design_connections(data):
+            ends = (("workload", c.source), ("workload", c.destination))
+            if ends not in pairs and c.source != c.destination:
+                allowed.append((ends, c))
+    shown = pairs | {ends for ends, _ in allowed}
+
+    def edge(src, dst, label: str, **extra) -> Edge:
         (sx, sy, sw, sh), (dx, dy, dw, dh) = box(*src), box(*dst)
-        offset = 9 if (dst, src) in pairs else 0
+        offset = 9 if (dst, src) in shown else 0
         length = math.hypot(dx - sx, dy - sy) or 1
         ox, oy = -(dy - sy) / length * offset, (dx - sx) / length * offset
         x1, y1 = clip(sx + ox, sy + oy, sw, sh, dx + ox, dy + oy)
         x2, y2 = clip(dx + ox, dy + oy, dw, dh, sx + ox, sy + oy)
-        label = clip_text(forms.format_flow_ports(f.ports) or "all ports", 30)
-        ref = f"{src[1]} -> {dst[1]}"
         lx, ly = (x1 + x2) / 2 + ox * 1.6, (y1 + y2) / 2 + oy * 1.6
-        canvas.edges.append(
-            Edge(
-                ref,
-                node_key(*src),
-                node_key(*dst),
-                f"M{x1:.1f} {y1:.1f} L{x2:.1f} {y2:.1f}",
-                label,
-                round(lx, 1),
-                round(ly, 1),
-                round(6.4 * len(label) + 14, 1),
-                selected=f"flow:{ref}" == sel,
-                warned=ref in warned,
-            )
+        return Edge(
+            f"{src[1]} -> {dst[1]}",
+            node_key(*src),
+            node_key(*dst),
+            f"M{x1:.1f} {y1:.1f} L{x2:.1f} {y2:.1f}",
+            label,
+            round(lx, 1),
+            round(ly, 1),
+            round(6.4 * len(label) + 14, 1),
+            **extra,
         )
+
+    for f in data.flows:
+        src, dst = flow_end(f, "source", data.refs), flow_end(f, "destination", data.refs)
+        ref = f"{src[1]} -> {dst[1]}"
+        label = clip_text(forms.format_flow_ports(f.ports) or "all ports", 30)
+        canvas.edges.append(edge(src, dst, label, selected=f"flow:{ref}" == sel, warned=ref in warned))
+    for (src, dst), c in allowed:
+        canvas.edges.append(edge(src, dst, clip_text(", ".join(c.ports), 30), policies=c.policies))
 
     xs = [n.left for n in canvas.nodes] + [r.x for r in canvas.regions]
     ys = [n.top for n in canvas.nodes] + [r.y for r in canvas.regions]

@@ -902,3 +902,52 @@ def test_a_post_without_a_revision_is_applied_as_before(alice, three_tier, other
     _changed_elsewhere(three_tier, other_user)
     alice.post(url("design-move", three_tier), {"node": "workload:shop/db", "x": "3", "y": "4"}, **HX)
     assert (workload(three_tier, "shop/db").x, workload(three_tier, "shop/db").y) == (3, 4)
+
+
+IMPORTED_CLUSTER = """
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: prod, labels: {app: api}}
+spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: prod, labels: {app: db}}
+spec: {containers: [{name: c, image: x, ports: [{name: pg, containerPort: 5432}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-ingress, namespace: prod}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: api}}}]
+    ports: [{port: 5432}]
+"""
+
+
+def test_imported_design_shows_an_arrow_for_each_allowed_connection_with_its_policy(alice, user):
+    design = services.design_import(owner=user, name="imported", text=IMPORTED_CLUSTER).design
+    page = text(alice.get(url("design-detail", design)))
+    arrow = re.search(
+        r'<g class="edge imported" data-src="workload:prod/api" data-dst="workload:prod/db">\s*'
+        r"<title>([^<]*)</title>",
+        page,
+    )
+    assert arrow is not None, "no arrow for the connection the imported policy allows"
+    assert "TCP 5432" in arrow.group(1) and "allowed by prod/db-ingress" in arrow.group(1)
+    # db is open for egress and api for ingress, so the reverse direction is not restricted: no arrow is drawn
+    assert 'data-src="workload:prod/db" data-dst="workload:prod/api"' not in page
+
+
+def test_drawn_flow_replaces_the_imported_arrow_for_the_same_pair(alice, user):
+    design = services.design_import(owner=user, name="imported", text=IMPORTED_CLUSTER).design
+    services.flow_create(design=design, source={"workload": "prod/api"}, destination={"workload": "prod/db"})
+    page = text(alice.get(url("design-detail", design)))
+    assert 'class="edge imported"' not in page
+    assert 'data-src="workload:prod/api" data-dst="workload:prod/db"' in page
+
+
+def test_no_template_comment_leaks_into_the_page(alice, three_tier):
+    page = text(alice.get(url("design-detail", three_tier)))
+    assert "{#" not in page and "#}" not in page and "{%" not in page
