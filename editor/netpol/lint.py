@@ -45,6 +45,7 @@ EXCEPT_OUTSIDE_CIDR = "except-outside-cidr"
 IPBLOCK_TARGETS_POD = "ipblock-targets-pod"
 DUPLICATE_POLICY_NAME = "duplicate-policy-name"
 REDUNDANT_RULE = "redundant-rule"
+ISOLATES_KUBE_SYSTEM = "isolates-kube-system"
 
 # What a cluster's DNS looks like: CoreDNS pods in kube-system.
 KUBE_DNS = Host(
@@ -618,8 +619,25 @@ def redundant_rule(graph: Graph, policies: list[Policy]) -> list[Finding]:
     return findings
 
 
+def isolates_kube_system(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    """A flow to the whole kube-system namespace isolates every pod in it for ingress, cluster DNS included."""
+    return [
+        Finding(
+            ISOLATES_KUBE_SYSTEM,
+            "warning",
+            f"Flow {flow.ref} covers every pod of {DNS_NAMESPACE}, so the design isolates all of them for ingress "
+            f"(cluster DNS included): pods outside this design can no longer resolve names. Fix: delete this flow "
+            f"and rely on the design's DNS rule, or draw the flow to a workload in {DNS_NAMESPACE} instead.",
+            flow.ref,
+        )
+        for flow in graph.flows
+        if flow.destination.kind == "namespace" and flow.destination.ref == DNS_NAMESPACE
+    ]
+
+
 CHECKS = (
     missing_dns,
+    isolates_kube_system,
     selector_overlap,
     unknown_named_port,
     egress_to_internet,

@@ -114,3 +114,17 @@ def test_findings_are_sorted_errors_first():
     severities = [f.severity for f in findings(graph)]
     assert severities == sorted(severities, key=["error", "warning", "info"].index)
     assert severities[0] == "error"
+
+
+def test_flow_to_the_whole_kube_system_namespace_warns_that_it_isolates_cluster_dns():
+    graph = Graph(
+        namespaces=(Namespace("shop"), Namespace("kube-system")),
+        workloads=(Workload.of("shop/api"), Workload.of("kube-system/coredns", {"k8s-app": "kube-dns"})),
+        flows=(
+            Flow(W("shop/api"), NS("kube-system"), (Port.udp(53),)),
+            Flow(W("shop/api"), W("kube-system/coredns"), (Port.tcp(53),)),
+        ),
+    )
+    found = codes(graph, "isolates-kube-system")
+    assert [(f.subject, f.severity) for f in found] == [("shop/api -> kube-system", "warning")]
+    assert "cluster DNS included" in found[0].message
