@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from editor import forms, models, selectors
+from editor.selectors import flow_endpoint
 
 NODE_W = 152
 COL_GAP = 250
@@ -180,7 +181,7 @@ def auto_layout(data: selectors.DesignData) -> dict[str, tuple[float, float]]:
     keys += [node_key("external", e.name) for e in data.externals]
     edges = []
     for f in data.flows:
-        (sk, sr), (dk, dr) = flow_end(f, "source", data.refs), flow_end(f, "destination", data.refs)
+        (sk, sr), (dk, dr) = flow_endpoint(f, "source", data.refs), flow_endpoint(f, "destination", data.refs)
         if "namespace" not in (sk, dk):
             edges.append((node_key(sk, sr), node_key(dk, dr)))
     layer = dict.fromkeys(keys, 0)
@@ -292,7 +293,7 @@ def draw(data: selectors.DesignData, sel: str, source: str, warned: set[str]) ->
 
     pairs = set()
     for f in data.flows:
-        pairs.add((flow_end(f, "source", data.refs), flow_end(f, "destination", data.refs)))
+        pairs.add((flow_endpoint(f, "source", data.refs), flow_endpoint(f, "destination", data.refs)))
     # Kept (imported) policies allow connections that no drawn flow stands for: draw those too, with the
     # policies that allow each, so an imported design shows what it allows.
     allowed = []
@@ -324,7 +325,7 @@ def draw(data: selectors.DesignData, sel: str, source: str, warned: set[str]) ->
         )
 
     for f in data.flows:
-        src, dst = flow_end(f, "source", data.refs), flow_end(f, "destination", data.refs)
+        src, dst = flow_endpoint(f, "source", data.refs), flow_endpoint(f, "destination", data.refs)
         ref = f"{src[1]} -> {dst[1]}"
         label = clip_text(forms.format_flow_ports(f.ports) or "all ports", 30)
         canvas.edges.append(edge(src, dst, label, selected=f"flow:{ref}" == sel, warned=ref in warned))
@@ -358,12 +359,4 @@ def node_key(kind: str, ref: str) -> str:
 
 
 def flow_ref(flow: models.Flow, refs: dict) -> str:
-    return f"{flow_end(flow, 'source', refs)[1]} -> {flow_end(flow, 'destination', refs)[1]}"
-
-
-def flow_end(flow: models.Flow, side: str, refs: dict) -> tuple[str, str]:
-    for kind in ("workload", "namespace", "external"):
-        pk = getattr(flow, f"{side}_{kind}_id")
-        if pk is not None:
-            return kind, refs[(kind, pk)]
-    raise ValueError(f"Flow {flow.pk} has no {side}.")
+    return f"{flow_endpoint(flow, 'source', refs)[1]} -> {flow_endpoint(flow, 'destination', refs)[1]}"

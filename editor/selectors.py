@@ -168,13 +168,19 @@ _ENDPOINT_COLUMNS = {
 }
 
 
-def _endpoint_dict(flow: models.Flow, side: str, refs: dict[tuple[str, int], str]) -> dict[str, str]:
+def flow_endpoint(flow: models.Flow, side: str, refs: dict[tuple[str, int], str]) -> tuple[str, str]:
+    """(kind, ref) of one end of a flow, named through a loaded design's ``refs``."""
     values = flow.__dict__  # loaded columns directly: this runs twice per flow on every load
     for kind, column in _ENDPOINT_COLUMNS[side]:
         pk = values[column] if column in values else getattr(flow, column)
         if pk is not None:
-            return {kind: refs[(kind, pk)]}
+            return kind, refs[(kind, pk)]
     raise ValueError(f"Flow {flow.pk} has no {side}.")
+
+
+def _endpoint_dict(flow: models.Flow, side: str, refs: dict[tuple[str, int], str]) -> dict[str, str]:
+    kind, ref = flow_endpoint(flow, side, refs)
+    return {kind: ref}
 
 
 def port_from_row(item: dict) -> nm.Port:
@@ -193,8 +199,7 @@ def _workload(row: models.Workload, namespace_name: str) -> nm.Workload:
 
 def flow_value(flow: models.Flow, refs: dict[tuple[str, int], str]) -> nm.Flow:
     def endpoint(side: str) -> nm.Endpoint:
-        ((kind, ref),) = _endpoint_dict(flow, side, refs).items()
-        return nm.Endpoint(kind, ref)  # type: ignore[arg-type]
+        return nm.Endpoint(*flow_endpoint(flow, side, refs))  # type: ignore[arg-type]
 
     return nm.Flow(endpoint("source"), endpoint("destination"), tuple(port_from_row(p) for p in flow.ports))
 

@@ -788,7 +788,10 @@ def _inspector_form(kind: str, row) -> forms.forms.Form:
 
 
 def _flow_view(flow: models.Flow, refs: dict) -> dict:
-    return {"source": canvas.flow_end(flow, "source", refs), "destination": canvas.flow_end(flow, "destination", refs)}
+    return {
+        "source": selectors.flow_endpoint(flow, "source", refs),
+        "destination": selectors.flow_endpoint(flow, "destination", refs),
+    }
 
 
 def _parts(data: selectors.DesignData) -> list[tuple[str, str]]:
