@@ -78,30 +78,123 @@ class _Accumulator:
 @without_gc  # millions of cycle-free objects at thousands of workloads: see gcpause.py
 def compile_design(graph: Graph) -> list[Policy]:
     """Compile a design into NetworkPolicies, sorted by namespace and name."""
-    acc = _Accumulator()
-    namespace_targets: set[str] = set()
-    peers: dict[tuple[Endpoint, str], Peer] = {}  # one Peer object per endpoint and policy namespace
+    return Compilation.of(graph).policies
 
-    def peer(endpoint: Endpoint, policy_namespace: str) -> Peer:
-        key = (endpoint, policy_namespace)
-        found = peers.get(key)
-        if found is None:
-            found = peers[key] = _peer(graph, endpoint, policy_namespace)
-        return found
 
-    # The result does not depend on the order of the flows, only which error is raised first does:
-    # sort (a cost at thousands of flows) only to report the first bad flow deterministically.
-    try:
-        _add_flows(graph, acc, namespace_targets, graph.flows, peer)
-    except CompileError:
-        acc, namespace_targets = _Accumulator(), set()
-        _add_flows(graph, acc, namespace_targets, sorted(graph.flows, key=Flow.sort_key), peer)
+def _same_population(a: Graph, b: Graph) -> bool:
+    """Everything but the flows is equal (identical objects make this cheap)."""
+    return all(
+        x is y or x == y
+        for x, y in (
+            (a.namespaces, b.namespaces),
+            (a.workloads, b.workloads),
+            (a.externals, b.externals),
+            (a.settings, b.settings),
+            (a.policies, b.policies),
+        )
+    )
 
+
+@dataclass(frozen=True)
+class Compilation:
+    """A compiled design, with what it takes to compile the next version incrementally.
+
+    ``generated`` holds each target's compiled policy (``None`` when the target needs none) and
+    ``flows_of`` the flows that put rules in each target's policy.  A policy depends only on its
+    target's flows and the design's population (namespaces, workloads, externals, settings), so when
+    only flows change, ``update`` recompiles just the targets those flows touch; the result equals a
+    full compile (tests/netpol/test_compile_incremental.py checks that on random edits).
+    """
+
+    graph: Graph
+    policies: list[Policy]
+    generated: dict[_Target, Policy | None]
+    flows_of: dict[_Target, tuple[Flow, ...]]
+
+    @classmethod
+    @without_gc
+    def of(cls, graph: Graph) -> Compilation:
+        acc = _Accumulator()
+        namespace_targets: set[str] = set()
+        peers: dict[tuple[Endpoint, str], Peer] = {}  # one Peer object per endpoint and policy namespace
+
+        def peer(endpoint: Endpoint, policy_namespace: str) -> Peer:
+            key = (endpoint, policy_namespace)
+            found = peers.get(key)
+            if found is None:
+                found = peers[key] = _peer(graph, endpoint, policy_namespace)
+            return found
+
+        flows_of: dict[_Target, list[Flow]] = defaultdict(list)
+        # The result does not depend on the order of the flows, only which error is raised first does:
+        # sort (a cost at thousands of flows) only to report the first bad flow deterministically.
+        try:
+            _add_flows(graph, acc, namespace_targets, graph.flows, peer, flows_of)
+        except CompileError:
+            acc, namespace_targets = _Accumulator(), set()
+            _add_flows(graph, acc, namespace_targets, sorted(graph.flows, key=Flow.sort_key), peer, defaultdict(list))
+        generated = {target: _target_policy(graph, acc, target) for target in _targets(graph, namespace_targets)}
+        return cls(
+            graph,
+            with_kept_policies([p for p in generated.values() if p is not None], graph.policies),
+            generated,
+            {target: tuple(flows) for target, flows in flows_of.items()},
+        )
+
+    def update(self, graph: Graph, removed: tuple[Flow, ...] = (), added: tuple[Flow, ...] = ()) -> Compilation:
+        """The compilation of ``graph``, which is this one's graph with ``removed`` flows taken out and
+        ``added`` flows put in (nothing else changed); anything else, or a bad flow, compiles in full."""
+        if not _same_population(self.graph, graph):
+            return Compilation.of(graph)
+        try:
+            touched: dict[_Target, list[Flow]] = {}
+            for flow, sign in [(f, -1) for f in removed] + [(f, 1) for f in added]:
+                for target in {_target(graph, flow.source), _target(graph, flow.destination)} - {None}:
+                    flows = touched.setdefault(target, list(self.flows_of.get(target, ())))  # type: ignore[arg-type]
+                    if sign > 0:
+                        flows.append(flow)
+                    else:
+                        flows.remove(flow)
+            flows_of = dict(self.flows_of)
+            generated = dict(self.generated)
+            for target, flows in touched.items():
+                if flows:
+                    flows_of[target] = tuple(flows)
+                else:
+                    flows_of.pop(target, None)
+                if target.kind == "namespace" and not flows:
+                    generated.pop(target, None)
+                    continue
+                acc = _Accumulator()
+                for flow in flows:
+                    if _target(graph, flow.source) == target:
+                        acc.add(target, "egress", _peer(graph, flow.destination, target.namespace), flow.ports)
+                    if _target(graph, flow.destination) == target:
+                        acc.add(target, "ingress", _peer(graph, flow.source, target.namespace), flow.ports)
+                generated[target] = _target_policy(graph, acc, target)
+        except (CompileError, ValueError):  # a bad flow, or one removed that was not there: compile in full
+            return Compilation.of(graph)
+        return Compilation(
+            graph,
+            with_kept_policies([p for p in generated.values() if p is not None], graph.policies),
+            generated,
+            flows_of,
+        )
+
+
+def _targets(graph: Graph, namespace_targets: set[str]) -> list[_Target]:
+    """Every workload, then the namespaces that are flow endpoints: whose policies a design can have."""
+    return [_Target("workload", w.ref) for w in graph.workloads] + [
+        _Target("namespace", n) for n in sorted(namespace_targets)
+    ]
+
+
+def _target_policy(graph: Graph, acc: _Accumulator, target: _Target) -> Policy | None:
     settings = graph.settings
-    policies: list[Policy] = []
-    for workload in graph.workloads:
-        target = _Target("workload", workload.ref)
-        policy = _policy(
+    if target.kind == "workload":
+        workload = graph.workload(target.ref)
+        assert workload is not None
+        return _policy(
             acc,
             target,
             name=workload.name,
@@ -110,32 +203,27 @@ def compile_design(graph: Graph) -> list[Policy]:
             egress_isolated=settings.isolate_egress or acc.has(target, "egress"),
             dns=settings.dns,
         )
-        if policy is not None:
-            policies.append(policy)
-
-    taken = {(w.namespace, w.name) for w in graph.workloads}
-    for namespace in sorted(namespace_targets):
-        target = _Target("namespace", namespace)
-        name = NAMESPACE_POLICY_NAME
-        suffix = 2
-        while (namespace, name) in taken:
-            name = f"{NAMESPACE_POLICY_NAME}-{suffix}"
-            suffix += 1
-        policy = _policy(
-            acc,
-            target,
-            name=name,
-            selector=LabelSelector.everything(),
-            ingress_isolated=acc.has(target, "ingress"),
-            egress_isolated=acc.has(target, "egress"),
-            dns=settings.dns,
-        )
-        if policy is not None:
-            policies.append(policy)
-    return with_kept_policies(policies, graph.policies)
+    taken = graph.__dict__.get("_policy_names")
+    if taken is None:  # workload names by namespace: a namespace policy must not clash with one
+        taken = {(w.namespace, w.name) for w in graph.workloads}
+        object.__setattr__(graph, "_policy_names", taken)
+    name = NAMESPACE_POLICY_NAME
+    suffix = 2
+    while (target.ref, name) in taken:
+        name = f"{NAMESPACE_POLICY_NAME}-{suffix}"
+        suffix += 1
+    return _policy(
+        acc,
+        target,
+        name=name,
+        selector=LabelSelector.everything(),
+        ingress_isolated=acc.has(target, "ingress"),
+        egress_isolated=acc.has(target, "egress"),
+        dns=settings.dns,
+    )
 
 
-def _add_flows(graph: Graph, acc: _Accumulator, namespace_targets: set[str], flows, peer) -> None:
+def _add_flows(graph: Graph, acc: _Accumulator, namespace_targets: set[str], flows, peer, flows_of) -> None:
     for flow in flows:
         src = _target(graph, flow.source)
         dst = _target(graph, flow.destination)
@@ -143,8 +231,11 @@ def _add_flows(graph: Graph, acc: _Accumulator, namespace_targets: set[str], flo
             raise CompileError(f"Flow {flow.ref} connects two externals: one end must be a workload or namespace.")
         if src is not None:
             acc.add(src, "egress", peer(flow.destination, src.namespace), flow.ports)
+            flows_of[src].append(flow)
         if dst is not None:
             acc.add(dst, "ingress", peer(flow.source, dst.namespace), flow.ports)
+            if dst != src:
+                flows_of[dst].append(flow)
         namespace_targets.update(t.ref for t in (src, dst) if t is not None and t.kind == "namespace")
 
 
