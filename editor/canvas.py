@@ -1,14 +1,24 @@
 """The canvas's geometry: where each node, namespace box and arrow of a design is drawn.
 
 Pure functions over the loaded design (``selectors.DesignData``): no request, no session, no database
-writes.  The editor views hand the result to the page template, which draws the SVG.
+writes.  The editor views hand the result to the page template, which draws the SVG frame; the many
+elements inside it (namespace boxes, arrows, nodes) are written here as one string (``markup``), since
+Django's template engine took over a second for a 1,000-workload design's 16,000 elements.
+
+A design of more than ``GROUP_ABOVE`` workloads is drawn *grouped* (zoomed out): every namespace the
+user has not expanded is one node with its workload count, and the flows between what is shown are
+added up into one arrow per (source, destination) with their count.  Expanded namespaces show their
+workloads at their saved positions, shifted into the namespace's slot of a grid (``Node.ox``/``oy``:
+the shift, which ``canvas.js`` takes off again when it saves a drag).
 """
 
 from __future__ import annotations
 
-import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
+from html import escape
+from json.encoder import encode_basestring_ascii as _json_str
 
 from editor import forms, models, selectors
 from editor.selectors import flow_endpoint
@@ -19,6 +29,12 @@ ROW_GAP = 130
 BAND_GAP = 70
 MARGIN_X = 140
 MARGIN_Y = 110
+
+GROUP_ABOVE = 150  # a design with more workloads than this is drawn grouped: one node per collapsed namespace
+GROUP_W = 214
+GROUP_H = 76
+SLOT_GAP_X = 90  # between the slots of the grouped grid
+SLOT_GAP_Y = 80
 
 
 @dataclass
@@ -34,6 +50,8 @@ class Node:
     selected: bool = False
     source: bool = False
     warned: bool = False
+    ox: float = 0  # drawn minus saved position (grouped designs shift each namespace into its slot)
+    oy: float = 0
 
     @property
     def key(self) -> str:
@@ -49,7 +67,7 @@ class Node:
 
     @property
     def vals(self) -> str:
-        return json.dumps({"sel": self.key})
+        return sel_vals(self.key)
 
     @property
     def text_lines(self) -> list[tuple[int, str]]:
@@ -89,6 +107,7 @@ class Region:
     h: float
     selected: bool = False
     empty: bool = False
+    collapsible: bool = False  # a grouped design's expanded namespace: its title has a collapse control
 
     @property
     def key(self) -> str:
@@ -96,7 +115,7 @@ class Region:
 
     @property
     def vals(self) -> str:
-        return json.dumps({"sel": self.key})
+        return sel_vals(self.key)
 
     @property
     def title_x(self) -> float:
@@ -128,10 +147,15 @@ class Edge:
     selected: bool = False
     warned: bool = False
     policies: tuple[str, ...] = ()  # set on arrows drawn from kept (imported) policies, not from a flow
+    count: int = 0  # set on a grouped design's arrow that stands for this many flows (or allowed connections)
 
     @property
     def imported(self) -> bool:
         return bool(self.policies)
+
+    @property
+    def aggregate(self) -> bool:
+        return self.count > 0
 
     @property
     def key(self) -> str:
@@ -143,7 +167,36 @@ class Edge:
 
     @property
     def vals(self) -> str:
-        return json.dumps({"sel": self.key})
+        return sel_vals(self.key)
+
+
+@dataclass
+class Group:
+    """A collapsed namespace of a grouped design, drawn as one node."""
+
+    name: str
+    labels: str
+    workloads: int
+    inside: int  # flows between its own workloads (not drawn while it is collapsed)
+    x: float
+    y: float
+    w: float = GROUP_W
+    h: float = GROUP_H
+    selected: bool = False
+    source: bool = False
+    warned: bool = False
+
+    @property
+    def key(self) -> str:
+        return node_key("namespace", self.name)
+
+    @property
+    def left(self) -> float:
+        return self.x - self.w / 2
+
+    @property
+    def top(self) -> float:
+        return self.y - self.h / 2
 
 
 @dataclass
@@ -151,7 +204,10 @@ class Canvas:
     nodes: list[Node] = field(default_factory=list)
     regions: list[Region] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
     view: str = "0 0 900 560"
+    grouped: bool = False  # drawn zoomed out: see the module's docstring
+    expanded: tuple[str, ...] = ()  # a grouped design's namespaces shown with their workloads
 
     @property
     def empty_x(self) -> float:
@@ -229,7 +285,22 @@ def free_spot(data: selectors.DesignData, namespace: str | None) -> tuple[float 
     return MARGIN_X, max(y for _, y, _ in placed) + ROW_GAP + BAND_GAP
 
 
-def draw(data: selectors.DesignData, sel: str, source: str, warned: set[str]) -> Canvas:
+def is_grouped(data: selectors.DesignData) -> bool:
+    """Whether the design is drawn grouped (zoomed out): see the module's docstring."""
+    return len(data.workloads) > GROUP_ABOVE
+
+
+def draw(
+    data: selectors.DesignData,
+    sel: str,
+    source: str,
+    warned: set[str],
+    expanded: set[str] | None = None,
+) -> Canvas:
+    """The canvas of the design.  ``expanded``: the namespaces a grouped design shows with their workloads
+    (``None``: all of them, as a small design is always drawn)."""
+    if is_grouped(data) and expanded is not None:
+        return _draw_grouped(data, sel, source, warned, expanded)
     canvas = Canvas()
     auto = None
     by_key: dict[str, Node] = {}
@@ -246,37 +317,26 @@ def draw(data: selectors.DesignData, sel: str, source: str, warned: set[str]) ->
         ref = data.refs[("workload", w.pk)]
         key = node_key("workload", ref)
         x, y = position(w, key)
-        lines = node_lines(w.labels, w.ports)
-        node = Node("workload", ref, clip_text(w.name, 18), lines, x, y, h=max(44, 38 + 15 * len(lines)))
-        by_key[key] = node
+        by_key[key] = _workload_node(w, ref, x, y)
     for e in data.externals:
         key = node_key("external", e.name)
         x, y = position(e, key)
-        lines = [e.cidr] + ([clip_text("except " + ", ".join(e.except_cidrs), 26)] if e.except_cidrs else [])
-        by_key[key] = Node(
-            "external", e.name, clip_text(e.name, 16), lines, x, y, w=NODE_W + 16, h=max(44, 38 + 15 * len(lines))
-        )
-    for node in by_key.values():
-        node.selected = node.key == sel
-        node.source = node.key == source
-        node.warned = node.ref in warned
+        by_key[key] = _external_node(e, x, y)
+    _mark(by_key.values(), sel, source, warned)
     canvas.nodes = list(by_key.values())
 
-    pad, head = 22, 30
+    pad = 22
     boxes: dict[str, Region] = {}
     bottom = max((n.top + n.h for n in canvas.nodes), default=MARGIN_Y)
     empty_x = MARGIN_X - NODE_W / 2
+    members_of: dict[int, list[Node]] = {}
+    for w in data.workloads:
+        members_of.setdefault(w.namespace_id, []).append(by_key[node_key("workload", data.refs[("workload", w.pk)])])
     for ns in data.namespaces:
-        members = [
-            by_key[node_key("workload", f"{ns.name}/{w.name}")] for w in data.workloads if w.namespace_id == ns.pk
-        ]
+        members = members_of.get(ns.pk, [])
         labels = clip_text(forms.format_labels(ns.labels), 40)
         if members:
-            x0 = min(n.left for n in members) - pad
-            y0 = min(n.top for n in members) - pad - head
-            x1 = max(n.left + n.w for n in members) + pad
-            y1 = max(n.top + n.h for n in members) + pad
-            region = Region(ns.name, labels, x0, y0, x1 - x0, y1 - y0)
+            region = _region_around(ns.name, labels, members)
         else:  # a namespace without workloads (e.g. a flow's kube-system): a small box under the design
             region = Region(ns.name, labels, empty_x, bottom + 70, NODE_W + 2 * pad, 64, empty=True)
             empty_x += NODE_W + 2 * pad + 30
@@ -291,58 +351,437 @@ def draw(data: selectors.DesignData, sel: str, source: str, warned: set[str]) ->
         n = by_key[node_key(kind, ref)]
         return n.x, n.y, n.w, n.h
 
-    pairs = set()
-    for f in data.flows:
-        pairs.add((flow_endpoint(f, "source", data.refs), flow_endpoint(f, "destination", data.refs)))
+    ends = [(flow_endpoint(f, "source", data.refs), flow_endpoint(f, "destination", data.refs)) for f in data.flows]
+    pairs = set(ends)
     # Kept (imported) policies allow connections that no drawn flow stands for: draw those too, with the
     # policies that allow each, so an imported design shows what it allows.
+    allowed = _allowed(data, pairs)
+    shown = pairs | {pair for pair, _ in allowed}
+
+    for f, (src, dst) in zip(data.flows, ends, strict=True):
+        ref = f"{src[1]} -> {dst[1]}"
+        label = clip_text(forms.format_flow_ports(f.ports) or "all ports", 30)
+        canvas.edges.append(_edge(box, shown, src, dst, label, selected=f"flow:{ref}" == sel, warned=ref in warned))
+    for (src, dst), c in allowed:
+        canvas.edges.append(_edge(box, shown, src, dst, clip_text(", ".join(c.ports), 30), policies=c.policies))
+    canvas.view = _view(canvas)
+    return canvas
+
+
+def _workload_node(w, ref: str, x: float, y: float) -> Node:
+    lines = node_lines(w.labels, w.ports)
+    return Node("workload", ref, clip_text(w.name, 18), lines, x, y, h=max(44, 38 + 15 * len(lines)))
+
+
+def _external_node(e, x: float, y: float) -> Node:
+    lines = [e.cidr] + ([clip_text("except " + ", ".join(e.except_cidrs), 26)] if e.except_cidrs else [])
+    return Node("external", e.name, clip_text(e.name, 16), lines, x, y, w=NODE_W + 16, h=max(44, 38 + 15 * len(lines)))
+
+
+def _mark(nodes, sel: str, source: str, warned: set[str]) -> None:
+    for node in nodes:
+        node.selected = node.key == sel
+        node.source = node.key == source
+        node.warned = node.ref in warned
+
+
+def _region_around(name: str, labels: str, members: list[Node]) -> Region:
+    pad, head = 22, 30
+    x0 = min(n.left for n in members) - pad
+    y0 = min(n.top for n in members) - pad - head
+    x1 = max(n.left + n.w for n in members) + pad
+    y1 = max(n.top + n.h for n in members) + pad
+    return Region(name, labels, x0, y0, x1 - x0, y1 - y0)
+
+
+def _allowed(data: selectors.DesignData, pairs: set) -> list:
+    """Connections kept (imported) policies allow that no drawn flow stands for, as ((src, dst), connection)."""
     allowed = []
     if data.graph.policies:
         for c in selectors.design_connections(data):
             ends = (("workload", c.source), ("workload", c.destination))
             if ends not in pairs and c.source != c.destination:
                 allowed.append((ends, c))
-    shown = pairs | {ends for ends, _ in allowed}
+    return allowed
 
-    def edge(src, dst, label: str, **extra) -> Edge:
-        (sx, sy, sw, sh), (dx, dy, dw, dh) = box(*src), box(*dst)
-        offset = 9 if (dst, src) in shown else 0
-        length = math.hypot(dx - sx, dy - sy) or 1
-        ox, oy = -(dy - sy) / length * offset, (dx - sx) / length * offset
-        x1, y1 = clip(sx + ox, sy + oy, sw, sh, dx + ox, dy + oy)
-        x2, y2 = clip(dx + ox, dy + oy, dw, dh, sx + ox, sy + oy)
-        lx, ly = (x1 + x2) / 2 + ox * 1.6, (y1 + y2) / 2 + oy * 1.6
-        return Edge(
-            f"{src[1]} -> {dst[1]}",
-            node_key(*src),
-            node_key(*dst),
-            f"M{x1:.1f} {y1:.1f} L{x2:.1f} {y2:.1f}",
-            label,
-            round(lx, 1),
-            round(ly, 1),
-            round(6.4 * len(label) + 14, 1),
-            **extra,
-        )
 
+def _edge(box, shown: set, src, dst, label: str, **extra) -> Edge:
+    """The arrow from ``src`` to ``dst`` ((kind, ref) each), clipped to both boxes; a pair drawn both ways is
+    drawn as two parallel arrows."""
+    (sx, sy, sw, sh), (dx, dy, dw, dh) = box(*src), box(*dst)
+    offset = 9 if (dst, src) in shown else 0
+    length = math.hypot(dx - sx, dy - sy) or 1
+    ox, oy = -(dy - sy) / length * offset, (dx - sx) / length * offset
+    x1, y1 = clip(sx + ox, sy + oy, sw, sh, dx + ox, dy + oy)
+    x2, y2 = clip(dx + ox, dy + oy, dw, dh, sx + ox, sy + oy)
+    lx, ly = (x1 + x2) / 2 + ox * 1.6, (y1 + y2) / 2 + oy * 1.6
+    return Edge(
+        f"{src[1]} -> {dst[1]}",
+        node_key(*src),
+        node_key(*dst),
+        f"M{x1:.1f} {y1:.1f} L{x2:.1f} {y2:.1f}",
+        label,
+        round(lx, 1),
+        round(ly, 1),
+        round(6.4 * len(label) + 14, 1),
+        **extra,
+    )
+
+
+def _view(canvas: Canvas) -> str:
+    xs = [n.left for n in canvas.nodes] + [r.x for r in canvas.regions] + [g.left for g in canvas.groups]
+    ys = [n.top for n in canvas.nodes] + [r.y for r in canvas.regions] + [g.top for g in canvas.groups]
+    xe = [n.left + n.w for n in canvas.nodes] + [r.x + r.w for r in canvas.regions]
+    xe += [g.left + g.w for g in canvas.groups]
+    ye = [n.top + n.h for n in canvas.nodes] + [r.y + r.h for r in canvas.regions]
+    ye += [g.top + g.h for g in canvas.groups]
+    if not xs:
+        return Canvas.view
+    x0, y0, x1, y1 = min(xs) - 40, min(ys) - 40, max(xe) + 40, max(ye) + 40
+    w, h = max(x1 - x0, 760), max(y1 - y0, 520)
+    x0 -= (w - (x1 - x0)) / 2
+    y0 -= (h - (y1 - y0)) / 2
+    return f"{x0:.0f} {y0:.0f} {w:.0f} {h:.0f}"
+
+
+# ---------------------------------------------------------------- grouped (zoomed out) designs
+
+
+def _draw_grouped(data: selectors.DesignData, sel: str, source: str, warned: set[str], expanded: set[str]) -> Canvas:
+    canvas = Canvas(grouped=True)
+    ns_name = {ns.pk: ns.name for ns in data.namespaces}
+    members: dict[str, list] = {ns.name: [] for ns in data.namespaces}
+    for w in data.workloads:
+        members[ns_name[w.namespace_id]].append(w)
+    expanded = {name for name in expanded if members.get(name)}  # an empty namespace has nothing to expand
+    canvas.expanded = tuple(n for n in members if n in expanded)
+
+    # Where each flow is drawn from and to: a workload of a collapsed namespace is drawn as its namespace.
+    def shown_end(end: tuple[str, str]) -> tuple[str, str]:
+        if end[0] == "workload":
+            ns = end[1].split("/", 1)[0]
+            if ns not in expanded:
+                return ("namespace", ns)
+        return end
+
+    flows: dict[tuple, list] = {}
+    inside: Counter[str] = Counter()
     for f in data.flows:
         src, dst = flow_endpoint(f, "source", data.refs), flow_endpoint(f, "destination", data.refs)
-        ref = f"{src[1]} -> {dst[1]}"
-        label = clip_text(forms.format_flow_ports(f.ports) or "all ports", 30)
-        canvas.edges.append(edge(src, dst, label, selected=f"flow:{ref}" == sel, warned=ref in warned))
-    for (src, dst), c in allowed:
-        canvas.edges.append(edge(src, dst, clip_text(", ".join(c.ports), 30), policies=c.policies))
+        a, b = shown_end(src), shown_end(dst)
+        if a == b:
+            inside[a[1]] += 1  # inside one collapsed namespace
+        else:
+            flows.setdefault((a, b), []).append((f, src, dst))
+    allowed: dict[tuple, list] = {}
+    if data.graph.policies:
+        drawn = {(src, dst) for group in flows.values() for _, src, dst in group}
+        for pair, c in _allowed(data, drawn):
+            a, b = shown_end(pair[0]), shown_end(pair[1])
+            if a != b and (a, b) not in flows:
+                allowed.setdefault((a, b), []).append(c)
 
-    xs = [n.left for n in canvas.nodes] + [r.x for r in canvas.regions]
-    ys = [n.top for n in canvas.nodes] + [r.y for r in canvas.regions]
-    xe = [n.left + n.w for n in canvas.nodes] + [r.x + r.w for r in canvas.regions]
-    ye = [n.top + n.h for n in canvas.nodes] + [r.y + r.h for r in canvas.regions]
-    if xs:
-        x0, y0, x1, y1 = min(xs) - 40, min(ys) - 40, max(xe) + 40, max(ye) + 40
-        w, h = max(x1 - x0, 760), max(y1 - y0, 520)
-        x0 -= (w - (x1 - x0)) / 2
-        y0 -= (h - (y1 - y0)) / 2
-        canvas.view = f"{x0:.0f} {y0:.0f} {w:.0f} {h:.0f}"
+    # Slots of a grid, in an order that keeps namespaces with flows between them next to each other.
+    weights: Counter[tuple[str, str]] = Counter()
+    for a, b in flows:
+        na, nb = _namespace_of(a), _namespace_of(b)
+        if na and nb and na != nb:
+            weights[(na, nb)] += len(flows[(a, b)])
+            weights[(nb, na)] += len(flows[(a, b)])
+    order = _chain([n for n in members if members[n]], weights) + [n for n in members if not members[n]]
+
+    auto = None
+    slots: list[tuple[str, float, float, object]] = []  # (name, width, height, what)
+    for name in order:
+        if name in expanded:
+            nodes = []
+            for w in members[name]:
+                ref = f"{name}/{w.name}"
+                if w.x is None or w.y is None:
+                    if auto is None:
+                        auto = auto_layout(data)
+                    x, y = auto[node_key("workload", ref)]
+                else:
+                    x, y = w.x, w.y
+                nodes.append(_workload_node(w, ref, x, y))
+            region = _region_around(name, "", nodes)
+            slots.append((name, region.w, region.h, nodes))
+        else:
+            slots.append((name, GROUP_W, GROUP_H, None))
+    externals = _externals(data.externals)
+    if externals:
+        xs0 = min(n.left for n in externals) - 10
+        ys0 = min(n.top for n in externals) - 10
+        xs1 = max(n.left + n.w for n in externals) + 10
+        ys1 = max(n.top + n.h for n in externals) + 10
+        slots.append((" externals", xs1 - xs0, ys1 - ys0, externals))
+
+    labels = {ns.name: clip_text(forms.format_labels(ns.labels), 40) for ns in data.namespaces}
+    width = max(
+        max((w for _, w, _, _ in slots), default=0),
+        math.sqrt(sum((w + SLOT_GAP_X) * (h + SLOT_GAP_Y) for _, w, h, _ in slots) * 1.6),
+    )
+    x, y, row_h = float(MARGIN_X - NODE_W / 2), float(MARGIN_Y - 40), 0.0
+    warned_ns = _warned_namespaces(warned)
+    for name, w, h, what in slots:
+        if x > MARGIN_X - NODE_W / 2 and x + w > MARGIN_X + width:
+            x, y, row_h = float(MARGIN_X - NODE_W / 2), y + row_h + SLOT_GAP_Y, 0.0
+        if what is None:
+            group = Group(name, labels[name], len(members[name]), inside[name], x + w / 2, y + h / 2)
+            group.selected = group.key == sel
+            group.source = group.key == source
+            group.warned = name in warned_ns
+            canvas.groups.append(group)
+        else:
+            nodes = what
+            if name == " externals":
+                x0, y0 = min(n.left for n in nodes) - 10, min(n.top for n in nodes) - 10
+            else:
+                x0, y0 = min(n.left for n in nodes) - 22, min(n.top for n in nodes) - 52
+            dx, dy = x - x0, y - y0
+            for n in nodes:
+                n.x, n.y = n.x + dx, n.y + dy
+                n.ox, n.oy = n.ox + dx, n.oy + dy
+            canvas.nodes += nodes
+            if name != " externals":
+                region = _region_around(name, labels[name], nodes)
+                region.selected, region.collapsible = region.key == sel, True
+                canvas.regions.append(region)
+        x += w + SLOT_GAP_X
+        row_h = max(row_h, h)
+    _mark(canvas.nodes, sel, source, warned)
+
+    by_key = {n.key: n for n in canvas.nodes}
+    by_key.update({r.key: r for r in canvas.regions})
+    by_key.update({g.key: g for g in canvas.groups})
+
+    def box(kind: str, ref: str):
+        item = by_key[node_key(kind, ref)]
+        if isinstance(item, Region):
+            return item.cx, item.cy, item.w, item.h
+        return item.x, item.y, item.w, item.h
+
+    shown = set(flows) | set(allowed)
+    for (a, b), group in flows.items():
+        if len(group) == 1 and (group[0][1], group[0][2]) == (a, b):  # one flow between what is drawn: itself
+            f = group[0][0]
+            ref = f"{a[1]} -> {b[1]}"
+            label = clip_text(forms.format_flow_ports(f.ports) or "all ports", 30)
+            canvas.edges.append(_edge(box, shown, a, b, label, selected=f"flow:{ref}" == sel, warned=ref in warned))
+        else:
+            refs = {f"{src[1]} -> {dst[1]}" for _, src, dst in group}
+            label = f"{len(group):,} flows" if len(group) > 1 else "1 flow"
+            canvas.edges.append(_edge(box, shown, a, b, label, count=len(group), warned=bool(refs & warned)))
+    for (a, b), conns in allowed.items():
+        policies = tuple(sorted({p for c in conns for p in c.policies}))
+        label = ", ".join(conns[0].ports) if len(conns) == 1 else f"{len(conns):,} allowed"
+        canvas.edges.append(_edge(box, shown, a, b, clip_text(label, 30), policies=policies, count=len(conns)))
+    canvas.view = _view(canvas)
     return canvas
+
+
+def _namespace_of(end: tuple[str, str]) -> str | None:
+    kind, ref = end
+    if kind == "namespace":
+        return ref
+    if kind == "workload":
+        return ref.split("/", 1)[0]
+    return None
+
+
+def _warned_namespaces(warned: set[str]) -> set[str]:
+    """Namespaces with a warning on themselves or on one of their workloads."""
+    found = set()
+    for subject in warned:
+        if " -> " not in subject:
+            found.add(subject.split("/", 1)[0])
+    return found
+
+
+def _chain(names: list[str], weights: Counter) -> list[str]:
+    """``names`` in an order where each is followed by the one it shares the most flows with (ties: the
+    first in ``names``), starting with the best connected: namespaces that talk end up side by side."""
+    if not names:
+        return []
+    links: dict[str, Counter] = {n: Counter() for n in names}
+    for (a, b), n in weights.items():
+        if a in links and b in links:
+            links[a][b] += n
+    rank = {n: i for i, n in enumerate(names)}
+    left = set(names)
+    current = max(names, key=lambda n: (sum(links[n].values()), -rank[n]))
+    order = []
+    while True:
+        order.append(current)
+        left.discard(current)
+        if not left:
+            return order
+        near = [(n, w) for n, w in links[current].items() if n in left]
+        current = max(near, key=lambda nw: (nw[1], -rank[nw[0]]))[0] if near else min(left, key=rank.__getitem__)
+
+
+def _externals(rows) -> list[Node]:
+    """The externals at their saved positions; those never placed go in a row under the placed ones."""
+    saved = [(e.x, e.y) for e in rows if e.x is not None and e.y is not None]
+    x = min((sx for sx, _ in saved), default=MARGIN_X)
+    y = max((sy for _, sy in saved), default=MARGIN_Y - ROW_GAP) + ROW_GAP
+    nodes, loose = [], 0
+    for e in rows:
+        if e.x is not None and e.y is not None:
+            nodes.append(_external_node(e, e.x, e.y))
+        else:
+            nodes.append(_external_node(e, x + loose * (NODE_W + 40), y))
+            loose += 1
+    return nodes
+
+
+# ---------------------------------------------------------------- markup
+
+
+def sel_vals(key: str) -> str:
+    """The ``hx-vals`` JSON that selects ``key``."""
+    return '{"sel": ' + _json_str(key) + "}"
+
+
+def _fmt(v: float) -> str:
+    return str(v)
+
+
+def markup(canvas: Canvas, *, select_url: str, expand_url: str, can_edit: bool) -> str:
+    """The SVG elements of the canvas (namespace boxes and groups, arrows, nodes), escaped, as the page's
+    ``#canvas-svg`` holds them; the template writes the frame around it."""
+    out: list[str] = []
+    add = out.append
+    sel_post = f'hx-post="{escape(select_url)}"'
+    for r in canvas.regions:
+        name = escape(r.name)
+        labels = escape(r.labels)
+        cls = "region" + (" selected" if r.selected else "") + (" empty" if r.empty else "")
+        add(
+            f'<g class="{cls}" data-node="{escape(r.key)}" {sel_post} hx-vals="{escape(r.vals)}">\n'
+            f"  <title>Namespace {name}{f' ({labels})' if r.labels else ''}</title>\n"
+            f'  <rect class="region-box" x="{r.x}" y="{r.y}" width="{r.w}" height="{r.h}" rx="14"/>\n'
+            f'  <text class="region-title" x="{r.title_x}" y="{r.title_y}">namespace '
+            f'<tspan class="region-name">{name}</tspan>'
+            + (f'<tspan class="region-labels" dx="8">{labels}</tspan>' if r.labels else "")
+            + "</text>\n"
+        )
+        if r.collapsible:
+            add(_toggle(expand_url, r.name, False, r.x + r.w - 92, r.y + 8))
+        add("</g>\n")
+    for g in canvas.groups:
+        name = escape(g.name)
+        cls = (
+            "group"
+            + (" selected" if g.selected else "")
+            + (" source" if g.source else "")
+            + (" warned" if g.warned else "")
+        )
+        inside = f" · {g.inside:,} flow{'s' if g.inside != 1 else ''} inside" if g.inside else ""
+        count = f"{g.workloads:,} workload{'s' if g.workloads != 1 else ''}"
+        add(
+            f'<g class="{cls}" data-node="{escape(g.key)}" data-x="{g.x}" data-y="{g.y}" data-w="{g.w}" '
+            f'data-h="{g.h}" {sel_post} hx-vals="{escape(sel_vals(g.key))}">\n'
+            f"  <title>Namespace {name}: {count}{inside}. Click to select, double-click or expand to see and "
+            f"edit its workloads; drop a flow here for the whole namespace.</title>\n"
+            f'  <rect class="group-box" x="{g.left}" y="{g.top}" width="{g.w}" height="{g.h}" rx="14"/>\n'
+            f'  <text class="group-title" x="{g.left + 14}" y="{g.top + 24}">{escape(clip_text(g.name, 24))}</text>\n'
+            f'  <text class="group-line" x="{g.left + 14}" y="{g.top + 43}">{count}{inside}</text>\n'
+        )
+        if g.labels:
+            labels = escape(clip_text(g.labels, 30))
+            add(f'  <text class="group-labels" x="{g.left + 14}" y="{g.top + 61}">{labels}</text>\n')
+        if g.warned:
+            add(
+                f'  <circle class="warn-dot" cx="{g.left + g.w - 14}" cy="{g.top + 14}" r="5">'
+                "<title>Has a warning: see the Warnings tab</title></circle>\n"
+            )
+        add(_toggle(expand_url, g.name, True, g.left + g.w - 84, g.top + g.h - 28))
+        add("</g>\n")
+    for e in canvas.edges:
+        ref, label = escape(e.ref), escape(e.label)
+        if e.imported:
+            add(
+                f'<g class="edge imported{" aggregate" if e.aggregate else ""}" data-src="{escape(e.src)}" '
+                f'data-dst="{escape(e.dst)}">\n'
+                f"  <title>{ref}: {label}, allowed by {escape(', '.join(e.policies))}</title>\n"
+            )
+        elif e.aggregate:
+            add(
+                f'<g class="edge aggregate{" warned" if e.warned else ""}" data-src="{escape(e.src)}" '
+                f'data-dst="{escape(e.dst)}">\n'
+                f"  <title>{label} from {escape(e.src.partition(':')[2])} to {escape(e.dst.partition(':')[2])}: "
+                "expand a namespace to see and select them</title>\n"
+            )
+        else:
+            cls = "edge" + (" selected" if e.selected else "") + (" warned" if e.warned else "")
+            add(
+                f'<g class="{cls}" data-flow="{escape(e.key)}" data-src="{escape(e.src)}" data-dst="{escape(e.dst)}" '
+                f'{sel_post} hx-vals="{escape(e.vals)}">\n'
+                f"  <title>Flow {ref}: {label}</title>\n"
+            )
+        marker = "arrow-selected" if e.selected else "arrow"
+        add(
+            f'  <path class="edge-hit" d="{e.path}"/>\n'
+            f'  <path class="edge-line" d="{e.path}" marker-end="url(#{marker})"/>\n'
+            f'  <g class="edge-label" transform="translate({e.lx} {e.ly})"><rect x="{e.label_x}" y="-11" '
+            f'width="{e.lw}" height="22" rx="11"/><text text-anchor="middle" y="4">{label}</text></g>\n'
+            "</g>\n"
+        )
+    action = ": drag to move, drag the handle to draw a flow" if can_edit else ""
+    for n in canvas.nodes:
+        ref = escape(n.ref)
+        cls = (
+            f"node {n.kind}"
+            + (" selected" if n.selected else "")
+            + (" source" if n.source else "")
+            + (" warned" if n.warned else "")
+        )
+        offset = f' data-ox="{n.ox}" data-oy="{n.oy}"' if n.ox or n.oy else ""
+        add(
+            f'<g class="{cls}" data-node="{escape(n.key)}" data-x="{n.x}" data-y="{n.y}" data-w="{n.w}" '
+            f'data-h="{n.h}"{offset} transform="translate({n.left} {n.top})" {sel_post} hx-vals="{escape(n.vals)}">\n'
+            f"  <title>{'External' if n.kind == 'external' else 'Workload'} {ref}{action}</title>\n"
+        )
+        if n.kind == "external":
+            add(f'  <path class="node-box" d="{n.shape}"/>\n')
+            kind = '<tspan class="node-kind">⬡ </tspan>'
+        else:
+            add(
+                f'  <rect class="node-box" width="{n.w}" height="{n.h}" rx="10"/><rect class="node-stripe" x="0" '
+                f'y="10" width="4" height="{n.stripe_h}" rx="2"/>\n'
+            )
+            kind = ""
+        add(f'  <text class="node-title" x="{n.text_x}" y="23">{kind}{escape(n.title)}</text>\n  ')
+        for y, line in n.text_lines:
+            add(f'<text class="node-line" x="{n.text_x}" y="{y}">{escape(line)}</text>')
+        add("\n")
+        if n.warned:
+            add(
+                f'  <circle class="warn-dot" cx="{n.warn_x}" cy="14" r="5">'
+                "<title>Has a warning: see the Warnings tab</title></circle>\n"
+            )
+        if can_edit:
+            add(
+                f'  <circle class="handle" cx="{n.w}" cy="{n.hh}" r="7" data-handle="{escape(n.key)}">'
+                "<title>Drag to another node to draw a flow</title></circle>\n"
+            )
+        add("</g>\n")
+    return "".join(out)
+
+
+def _toggle(expand_url: str, namespace: str, expand: bool, x: float, y: float) -> str:
+    """The small "expand"/"collapse" button of a namespace on a grouped canvas (a plain hx-post)."""
+    vals = '{"namespace": ' + _json_str(namespace) + ', "expand": "' + ("1" if expand else "0") + '"}'
+    text = "+ expand" if expand else "− collapse"
+    what = "Expand" if expand else "Collapse"
+    return (
+        f'  <g class="toggle" data-toggle="{"expand" if expand else "collapse"}" hx-post="{escape(expand_url)}" '
+        f'hx-vals="{escape(vals)}" hx-trigger="click consume">'
+        f"<title>{what} namespace {escape(namespace)}</title>"
+        f'<rect x="{x}" y="{y}" width="80" height="20" rx="10"/>'
+        f'<text x="{x + 40}" y="{y + 14}" text-anchor="middle">{text}</text></g>\n'
+    )
 
 
 def clip(cx: float, cy: float, w: float, h: float, tx: float, ty: float) -> tuple[float, float]:

@@ -22,6 +22,8 @@ the session, keyed by design, so it survives a reload and ``canvas.js`` holds no
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import wraps
@@ -32,6 +34,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -42,7 +46,7 @@ from pygments.lexers import YamlLexer
 
 from editor import canvas, forms, models, selectors, services
 from editor.api.views import yaml_filename
-from editor.netpol.lint import MISSING_DNS
+from editor.netpol.lint import MISSING_DNS, SEVERITIES
 from editor.netpol.render import to_yaml
 
 
@@ -52,6 +56,9 @@ class HtmxHttpRequest(HttpRequest):
 
 PAGE = "editor/editor.html"
 PREVIEW_DOCUMENTS = 100  # at most this many policies in the YAML preview (docs/benchmarks.md)
+PREVIEW_OVERVIEW = 25  # at most this many when nothing is selected (selecting a part previews its policies)
+FINDINGS_SHOWN = 50  # the warnings tab lists this many, the most severe first, and says how many more
+PARTS_SHOWN = 400  # options of a grouped design's part selector (what the canvas shows; any part can be typed)
 # Regions of the editor page; each is a partial whose name equals its DOM id.
 REGIONS = ("canvas", "toolbar", "inspector", "yaml-preview", "warnings", "warnings-count", "notice")
 
@@ -61,6 +68,8 @@ ERR_UNKNOWN_FIX = "There is no one-click fix for '{code}'."
 ERR_NO_SELECTION = "Nothing is selected: click a node or an arrow first."
 ERR_NOT_SAVED = "Your change was not saved: {reason}"
 OWNER_DELETES = "delete the design"
+ERR_NO_NAMESPACE = "There is no namespace '{name}' in this design (renamed or deleted?): reload."
+NOTICE_EXPANDED_ALL = "Every namespace is expanded: on a design this large the canvas is slow; collapse them again."
 
 
 # ---------------------------------------------------------------- designs list
@@ -378,6 +387,33 @@ def design_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+def design_expand(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Expand (``expand=1``) or collapse (``expand=0``) a namespace of a grouped canvas, or every namespace
+    (``namespace=*``).  UI state, kept in the session like the selection, so a viewer may do it too."""
+    design = selectors.design_get_for(request.user, pk)
+    ui = _ui(request, design)
+    name, expand = request.POST.get("namespace", ""), request.POST.get("expand") == "1"
+    names = list(design.namespaces.values_list("name", flat=True))
+    if name != "*" and name not in names:
+        return _refused(request, design, "notice", notice=ERR_NO_NAMESPACE.format(name=name), notice_error=True)
+    if name == "*":
+        opened: set[str] = set()
+        _ui_set(request, design, open_all=True if expand else None, open=None)
+    else:
+        opened = set(names) if ui.get("open_all") else set(ui.get("open") or ())
+        opened = opened | {name} if expand else opened - {name}
+        _ui_set(request, design, open_all=None, open=sorted(opened))
+    if not expand:  # a part of a collapsed namespace cannot stay selected (showing it would expand it again)
+        kind, _, ref = (ui.get("sel") or "").partition(":")
+        ends = ref.split(" -> ") if kind == "flow" else [ref] if kind == "workload" else []
+        if any("/" in end and end.split("/", 1)[0] not in opened for end in ends):
+            _ui_set(request, design, sel=None)
+    notice = NOTICE_EXPANDED_ALL if name == "*" and expand else ""
+    return _done(request, design, notice=notice)
+
+
+@require_POST
+@login_required
 @_change
 def design_remove(request: HtmxHttpRequest, design: models.Design) -> HttpResponse:
     """Delete a part: the one named in ``sel``, else the selection."""
@@ -672,43 +708,44 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
     connect = can_edit and bool(ui.get("connect"))
     source = (ui.get("from") or "") if can_edit else ""
 
-    findings = []
-    namespaces, externals = {n.name for n in data.namespaces}, {e.name for e in data.externals}
-    for f in compiled.findings:
-        if " -> " in f.subject:
-            target: str | None = f"flow:{f.subject}"
-        elif "/" in f.subject:
-            target = f"workload:{f.subject}"
-        elif f.subject in namespaces:
-            target = f"namespace:{f.subject}"
-        elif f.subject in externals:
-            target = f"external:{f.subject}"
-        else:
-            target = None
-        findings.append(
-            FindingView(f.code, f.severity, f.message, f.subject, target, f.code if f.code == MISSING_DNS else None)
+    # A large design is drawn grouped (canvas.GROUP_ABOVE): namespaces the user did not expand are one node.
+    grouped = canvas.is_grouped(data)
+    expanded = None if ui.get("open_all") or not grouped else set(ui.get("open") or ())
+    if expanded is not None and kind in ("workload", "flow"):
+        # what is selected (a warning's subject, the part selector, a new flow) is shown: expand its namespaces
+        ends = (
+            [ref] if kind == "workload" else [end for k, end in _flow_view(row, data.refs).values() if k == "workload"]
         )
+        hidden = {end.split("/", 1)[0] for end in ends} - expanded
+        if hidden:
+            expanded |= hidden
+            _ui_set(request, design, open=sorted(expanded))
+
+    shown = sorted(compiled.findings, key=_severity_rank)[:FINDINGS_SHOWN]
+    findings = [_finding_view(f, data) for f in shown]
     warned = {f.subject for f in compiled.findings}
 
     # The YAML preview: everything, or the selected workload's (or namespace's) policies.
-    documents = compiled.manifests
+    pairs = list(zip(compiled.policies, compiled.manifests, strict=True))
     yaml_scope = ""
     if kind == "workload":
-        documents = [m for p, m in zip(compiled.policies, compiled.manifests, strict=True) if p.ref == ref]
+        pairs = [(p, m) for p, m in pairs if p.ref == ref]
         yaml_scope = ref
     elif kind == "flow":
-        ends = {end for _, end in _flow_view(row, data.refs).values()}
-        documents = [m for p, m in zip(compiled.policies, compiled.manifests, strict=True) if p.ref in ends]
+        ends_ = {end for _, end in _flow_view(row, data.refs).values()}
+        pairs = [(p, m) for p, m in pairs if p.ref in ends_]
         yaml_scope = ref.replace(" -> ", " → ")
     elif kind == "namespace":
-        documents = [m for p, m in zip(compiled.policies, compiled.manifests, strict=True) if p.namespace == ref]
+        pairs = [(p, m) for p, m in pairs if p.namespace == ref]
         yaml_scope = f"namespace {ref}"
     # A large design previews its first policies only, so the page stays fast (a 1,000-workload design's
-    # highlighted YAML was 16 MB and took seconds); the download has them all.
-    yaml_text = to_yaml(documents[:PREVIEW_DOCUMENTS])
-    if len(documents) > PREVIEW_DOCUMENTS:
-        more = len(documents) - PREVIEW_DOCUMENTS
-        yaml_text += f"# … and {more:,} more NetworkPolicies: download the YAML for all of them.\n"
+    # highlighted YAML was 16 MB and took seconds); the download has them all.  Nothing selected: fewer still.
+    cap = PREVIEW_DOCUMENTS if kind else min(PREVIEW_DOCUMENTS, PREVIEW_OVERVIEW)
+    yaml_text, yaml_html = _preview(pairs[:cap])
+    if len(pairs) > cap:
+        more = f"# … and {len(pairs) - cap:,} more NetworkPolicies: download the YAML for all of them.\n"
+        yaml_text += more
+        yaml_html = mark_safe(yaml_html + _highlight(more))  # noqa: S308 (both escaped by Pygments)
 
     inspector_form = forms_.get("inspector_form")
     if inspector_form is None and row is not None:
@@ -717,30 +754,51 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
     focus = ui.get("focus")
     if focus:
         _ui_set(request, design, focus=None)
+    drawn = canvas.draw(data, sel, source, warned, expanded)
+    select_url = reverse("design-select", args=[design.pk])
+    parts = _parts(data, drawn, large=grouped)
+    targets = [(key, label) for key, label in parts if not key.startswith("flow:") and key != sel]
     context = {
         "design": design,
         "data": data,
         "compiled": compiled,
-        "canvas": canvas.draw(data, sel, source, warned),
+        "canvas": drawn,
+        "canvas_svg": mark_safe(  # noqa: S308 (canvas.markup escapes every value)
+            canvas.markup(
+                drawn,
+                select_url=select_url,
+                expand_url=reverse("design-expand", args=[design.pk]),
+                can_edit=can_edit,
+            )
+        ),
+        "select_url": select_url,
+        "grouped": drawn.grouped,
+        "large": grouped,  # above canvas.GROUP_ABOVE: grouped unless every namespace is expanded
+        "all_expanded": grouped and expanded is None,
         "sel": sel,
         "sel_kind": kind,
         "sel_row": row,
         "sel_ref": ref,
         "sel_flow": _flow_view(row, data.refs) if kind == "flow" else None,
+        "sel_expanded": kind == "namespace" and (expanded is None or ref in expanded),
         "inspector_form": inspector_form,
         "workload_add_form": forms_.get("workload_add_form")
         or forms.WorkloadForm(auto_id="add-workload-%s", initial={"namespace": _default_namespace(data)}),
         "external_add_form": forms_.get("external_add_form") or forms.ExternalForm(auto_id="add-external-%s"),
         "external_open": "external_add_form" in forms_,
-        "parts": _parts(data),
-        "node_targets": [(key, label) for key, label in _parts(data) if not key.startswith("flow:") and key != sel],
+        "parts": parts,
+        "parts_html": _options(parts),
+        "node_targets": targets,
+        "node_targets_html": _options(targets),
         "connect": connect,
         "source": source,
         "findings": findings,
+        "finding_count": len(compiled.findings),
+        "findings_more": len(compiled.findings) - len(findings),
         "yaml_text": yaml_text,
-        "yaml_html": _highlight(yaml_text),
+        "yaml_html": yaml_html,
         "yaml_scope": yaml_scope,
-        "policy_count": len(documents),
+        "policy_count": len(pairs),
         "cursor": cursor,
         "notice": notice,
         "notice_error": notice_error,
@@ -759,6 +817,58 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
         "oob": False,
     }
     return context
+
+
+def _severity_rank(finding) -> int:
+    return SEVERITIES.index(finding.severity) if finding.severity in SEVERITIES else len(SEVERITIES)
+
+
+def _finding_view(f, data: selectors.DesignData) -> FindingView:
+    if " -> " in f.subject:
+        target: str | None = f"flow:{f.subject}"
+    elif "/" in f.subject:
+        target = f"workload:{f.subject}"
+    elif any(n.name == f.subject for n in data.namespaces):
+        target = f"namespace:{f.subject}"
+    elif any(e.name == f.subject for e in data.externals):
+        target = f"external:{f.subject}"
+    else:
+        target = None
+    return FindingView(f.code, f.severity, f.message, f.subject, target, f.code if f.code == MISSING_DNS else None)
+
+
+# Highlighted YAML of single policies, kept between requests: a policy is a frozen value, so an equal policy
+# has the same YAML.  An edit changes a few policies; the preview's others come from here.
+_PREVIEW_CACHE: OrderedDict[object, tuple[str, str]] = OrderedDict()
+_PREVIEW_CACHE_SIZE = 2000
+_PREVIEW_LOCK = threading.Lock()
+
+
+def _preview(pairs: list) -> tuple[str, str]:
+    """(YAML, highlighted HTML) of (policy, manifest) pairs: the same text as ``to_yaml`` of the manifests."""
+    texts, htmls = [], []
+    for policy, manifest in pairs:
+        with _PREVIEW_LOCK:
+            hit = _PREVIEW_CACHE.get(policy)
+            if hit is not None:
+                _PREVIEW_CACHE.move_to_end(policy)
+        if hit is None:
+            text = to_yaml([manifest])
+            hit = (text, _highlight(text))
+            with _PREVIEW_LOCK:
+                _PREVIEW_CACHE[policy] = hit
+                while len(_PREVIEW_CACHE) > _PREVIEW_CACHE_SIZE:
+                    _PREVIEW_CACHE.popitem(last=False)
+        texts.append(hit[0])
+        htmls.append(hit[1])
+    return "".join(texts), mark_safe("".join(htmls))  # noqa: S308 (Pygments escapes)
+
+
+def _options(parts: list[tuple[str, str]]) -> str:
+    """``<option>`` elements of (key, label) pairs, escaped (written once here, not by a template loop)."""
+    return mark_safe(  # noqa: S308 (escaped)
+        "".join(f'<option value="{escape(key)}">{escape(label)}</option>' for key, label in parts)
+    )
 
 
 def _default_namespace(data: selectors.DesignData) -> str:
@@ -794,13 +904,19 @@ def _flow_view(flow: models.Flow, refs: dict) -> dict:
     }
 
 
-def _parts(data: selectors.DesignData) -> list[tuple[str, str]]:
-    """Every selectable part as (key, label), for the keyboard and no-JavaScript selector."""
-    parts = [
-        (canvas.node_key("workload", data.refs[("workload", w.pk)]), data.refs[("workload", w.pk)])
-        for w in data.workloads
-    ]
-    parts += [(canvas.node_key("external", e.name), f"{e.name} (external)") for e in data.externals]
+def _parts(data: selectors.DesignData, drawn: canvas.Canvas, *, large: bool) -> list[tuple[str, str]]:
+    """Selectable parts as (key, label), for the keyboard and no-JavaScript selector: every part of a small
+    design; of a large one, what the canvas shows (at most ``PARTS_SHOWN``; any part can be typed)."""
+    if not large:
+        parts = [
+            (canvas.node_key("workload", data.refs[("workload", w.pk)]), data.refs[("workload", w.pk)])
+            for w in data.workloads
+        ]
+        parts += [(canvas.node_key("external", e.name), f"{e.name} (external)") for e in data.externals]
+        parts += [(canvas.node_key("namespace", n.name), f"{n.name} (namespace)") for n in data.namespaces]
+        parts += [(f"flow:{canvas.flow_ref(f, data.refs)}", canvas.flow_ref(f, data.refs)) for f in data.flows]
+        return parts
+    parts = [(n.key, n.ref if n.kind == "workload" else f"{n.ref} (external)") for n in drawn.nodes]
     parts += [(canvas.node_key("namespace", n.name), f"{n.name} (namespace)") for n in data.namespaces]
-    parts += [(f"flow:{canvas.flow_ref(f, data.refs)}", canvas.flow_ref(f, data.refs)) for f in data.flows]
-    return parts
+    parts += [(e.key, e.ref) for e in drawn.edges if not e.aggregate and not e.imported]
+    return parts[:PARTS_SHOWN]
