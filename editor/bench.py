@@ -179,6 +179,7 @@ def spec_design_create(*, owner, spec: Spec, name: str):
     first revision's snapshot is refreshed to hold them, so history and restore see the whole design.
     """
     from django.db import transaction
+    from django.utils import timezone
 
     from editor import models, selectors, services
 
@@ -224,6 +225,9 @@ def spec_design_create(*, owner, spec: Spec, name: str):
                 setattr(flow, f"{side}_{kind}", rows[kind][ref])
             flows.append(flow)
         models.Flow.objects.bulk_create(flows, batch_size=2000)
+        # rows written around the services: a new ``updated`` so no process keeps the empty design as this one
+        models.Design.objects.filter(pk=design.pk).update(updated=timezone.now())
+        design.refresh_from_db()
         models.Revision.objects.filter(design=design).update(
             snapshot=selectors.design_snapshot(selectors.design_load(design))
         )

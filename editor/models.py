@@ -154,13 +154,20 @@ class Flow(models.Model):
 
 
 class Revision(models.Model):
-    """The whole design as it was right after one change: history, undo and restore read these."""
+    """The whole design as it was right after one change: history, undo and restore read these.
+
+    A revision holds either the whole ``snapshot`` or, for a change services could describe, the ``delta``
+    from the revision before it; ``base`` is the newest revision at or before it with a whole snapshot (its
+    own number when it has one).  ``selectors.revision_snapshot`` gives the whole design either way.
+    """
 
     design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     summary = models.CharField(max_length=300, blank=True, default="")
-    snapshot = models.JSONField()
+    snapshot = models.JSONField(null=True, blank=True)
+    delta = models.JSONField(null=True, blank=True, help_text="Splices [section, index, count, items] of the last.")
+    base = models.PositiveIntegerField(null=True, blank=True, help_text="The revision with the whole snapshot.")
     created = models.DateTimeField(auto_now_add=True)
     # The undo/redo cursor.  ``state`` is the number of the change revision whose content this revision has:
     # its own number for a change, the revision it went back (or forward) to for an undo or redo.  The design's

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
@@ -14,7 +14,7 @@ from django.http import Http404
 from editor import models
 from editor.netpol import analyze
 from editor.netpol import model as nm
-from editor.netpol.compile import compile_design
+from editor.netpol.compile import Compilation, compile_design
 from editor.netpol.gcpause import without_gc
 from editor.netpol.importer import policy_from_manifest
 from editor.netpol.lint import Finding, lint
@@ -151,14 +151,16 @@ def design_snapshot(data: DesignData) -> dict:
         "externals": [
             {"name": e.name, "cidr": e.cidr, "except": e.except_cidrs, "x": e.x, "y": e.y} for e in data.externals
         ],
-        "flows": [
-            {
-                "source": _endpoint_dict(f, "source", data.refs),
-                "destination": _endpoint_dict(f, "destination", data.refs),
-                "ports": f.ports,
-            }
-            for f in data.flows
-        ],
+        "flows": [_flow_dict(f, data.refs) for f in data.flows],
+    }
+
+
+def _flow_dict(flow: models.Flow, refs: dict[tuple[str, int], str]) -> dict:
+    """One flow as a snapshot holds it."""
+    return {
+        "source": _endpoint_dict(flow, "source", refs),
+        "destination": _endpoint_dict(flow, "destination", refs),
+        "ports": flow.ports,
     }
 
 
@@ -216,10 +218,142 @@ class DesignData:
     graph: nm.Graph
     refs: dict[tuple[str, int], str]
     imported_policies: tuple[models.ImportedPolicy, ...] = ()
+    # what was worked out from this data (its ``Compiled``): shared by every copy of it, see ``design_compile``
+    derived: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+# ---------------------------------------------------------------- loaded designs, kept per revision
+# Loading a large design is the biggest fixed cost of a request (≈ 90 ms at 1,000 workloads), so each process
+# keeps the last designs it loaded, keyed by the design's (revision, updated).  Every change bumps both in the
+# same transaction as the change (services._touch), so a key names one content: a hit is never stale, and a
+# change rolled back leaves a key no later change reuses (``updated`` differs).  The rows are shared between
+# requests: treat them as read-only (copy a row before handing it to a service).
+
+_LOADED: OrderedDict[int, tuple[tuple, DesignData]] = OrderedDict()
+_LOADED_SIZE = 8
+_LOADED_LOCK = threading.Lock()
+
+
+def _loaded_key(design: models.Design) -> tuple:
+    return (design.revision, design.updated)
+
+
+def _stored_key(pk: int) -> tuple | None:
+    return models.Design.objects.filter(pk=pk).values_list("revision", "updated").first()
+
+
+def _loaded_get(pk: int, key: tuple) -> DesignData | None:
+    with _LOADED_LOCK:
+        found = _LOADED.get(pk)
+        if found is None or found[0] != key:
+            return None
+        _LOADED.move_to_end(pk)
+        return found[1]
+
+
+def _loaded_put(pk: int, key: tuple, data: DesignData) -> None:
+    with _LOADED_LOCK:
+        _LOADED[pk] = (key, data)
+        _LOADED.move_to_end(pk)
+        while len(_LOADED) > _LOADED_SIZE:
+            _LOADED.popitem(last=False)
+
+
+def design_load(design: models.Design) -> DesignData:
+    """The design's rows and graph: kept from an earlier load of the same revision, else loaded now."""
+    data = _loaded_get(design.pk, _loaded_key(design))
+    if data is not None:
+        return data if data.design is design else replace(data, design=design)
+    before = _stored_key(design.pk)
+    data = _design_load(design)
+    if before is not None and before == _stored_key(design.pk):  # no change landed while the rows were read
+        _loaded_put(design.pk, before, data)
+    return data
+
+
+@dataclass(frozen=True)
+class FlowChange:
+    """Flows a service changed: ``replaced`` maps a flow's pk to its new row (``None``: deleted), ``added``
+    are new rows (their pks are the highest: they load last)."""
+
+    replaced: dict[int, models.Flow | None] = field(default_factory=dict)
+    added: tuple[models.Flow, ...] = ()
+
+
+def design_load_after(design: models.Design, before: tuple, change: FlowChange) -> list | None:
+    """After ``change`` moved the design from the loaded state ``before`` to its current revision: keep the
+    new state's data (derived from the kept ``before`` data, not loaded again) and return the revision delta
+    (``revision_snapshot`` applies it), or ``None`` when ``before`` is not kept here."""
+    prev = _loaded_get(design.pk, before)
+    if prev is None:
+        return None
+    try:
+        return _derive(design, prev, change)
+    except KeyError:  # a flow names a part the kept state does not have: load it whole instead
+        return None
+
+
+def _derive(design: models.Design, prev: DesignData, change: FlowChange) -> list:
+    flows, values, delta = [], [], []
+    removed: list[nm.Flow] = []
+    added: list[nm.Flow] = []
+    for index, (row, value) in enumerate(zip(prev.flows, prev.graph.flows, strict=True)):
+        if row.pk not in change.replaced:
+            flows.append(row)
+            values.append(value)
+            continue
+        new = change.replaced[row.pk]
+        removed.append(value)
+        delta.append(["flows", index, 1, [] if new is None else [_flow_dict(new, prev.refs)]])
+        if new is not None:
+            flows.append(new)
+            values.append(flow_value(new, prev.refs))
+            added.append(values[-1])
+    delta.reverse()  # applied in order: later positions first, so earlier ones stay where they were
+    if change.added:
+        delta.append(["flows", len(flows), 0, [_flow_dict(f, prev.refs) for f in change.added]])
+        for row in change.added:
+            flows.append(row)
+            values.append(flow_value(row, prev.refs))
+            added.append(values[-1])
+    graph = replace(prev.graph, flows=tuple(values))
+    data = replace(prev, design=design, flows=flows, graph=graph, derived={})
+    base = prev.derived.get("compiled")
+    if base is not None:  # compile (and lint) the new state from the old one: see Compiled
+        base.forget_base()  # one step back is all a state keeps
+        data.derived["compiled"] = Compiled(graph, base=base, removed=tuple(removed), added=tuple(added))
+    _loaded_put(design.pk, _loaded_key(design), data)
+    return delta
+
+
+def apply_delta(snapshot: dict, delta: list) -> dict:
+    """``snapshot`` (not changed) with a revision's delta applied: splices ``[section, index, count, items]``."""
+    out = dict(snapshot)
+    for section, index, count, items in delta:
+        rows = out[section] = list(out[section])
+        rows[index : index + count] = items
+    return out
+
+
+def revision_snapshot(revision: models.Revision) -> dict:
+    """The whole design as it was at ``revision``: its snapshot, or its base snapshot with the deltas since."""
+    if revision.snapshot is not None:
+        return revision.snapshot
+    chain = list(
+        models.Revision.objects.filter(
+            design_id=revision.design_id, number__gte=revision.base, number__lte=revision.number
+        )
+        .order_by("number")
+        .only("number", "snapshot", "delta")
+    )
+    snapshot = chain[0].snapshot
+    for step in chain[1:]:
+        snapshot = step.snapshot if step.snapshot is not None else apply_delta(snapshot, step.delta)
+    return snapshot
 
 
 @without_gc  # thousands of rows and value objects, no cycles: see editor/netpol/gcpause.py
-def design_load(design: models.Design) -> DesignData:
+def _design_load(design: models.Design) -> DesignData:
     namespaces = list(design.namespaces.all())
     ns_names = {ns.pk: ns.name for ns in namespaces}
     workloads = list(design.workloads.all())
@@ -250,20 +384,42 @@ class Compiled:
     Shared between requests by ``design_compile``'s cache: treat everything here as read-only.
     """
 
-    def __init__(self, graph: nm.Graph):
+    def __init__(self, graph: nm.Graph, *, base: Compiled | None = None, removed=(), added=()):
         self.graph = graph
+        # the previous state's result and the flows changed since: what is already worked out there is
+        # updated instead of worked out again (the result is the same: see the incremental tests)
+        self._base, self._removed, self._added = base, removed, added
+
+    def _from_base(self, name: str):
+        base = self._base
+        return None if base is None else base.__dict__.get(name)
+
+    @cached_property
+    def compilation(self) -> Compilation:
+        base = self._from_base("compilation")
+        if base is not None:
+            return base.update(self.graph, self._removed, self._added)
+        return Compilation.of(self.graph)
 
     @cached_property
     def policies(self) -> list[nm.Policy]:
-        return compile_design(self.graph)
+        return self.compilation.policies
 
     @cached_property
     def manifests(self) -> list[dict]:
-        return manifests(self.policies)
+        base = self._from_base("manifests")
+        if base is None:
+            return manifests(self.policies)
+        kept = {id(p): m for p, m in zip(self._base.policies, base, strict=True)}  # type: ignore[union-attr]
+        return [kept.get(id(p)) or manifests([p])[0] for p in self.policies]
 
     @cached_property
     def findings(self) -> list[Finding]:
         return lint(self.graph, self.policies)
+
+    def forget_base(self) -> None:
+        """Drop the link to the previous state (so old states do not pile up once this one is worked out)."""
+        self._base = None
 
     @cached_property
     def yaml(self) -> str:
@@ -280,14 +436,17 @@ _COMPILED_LOCK = threading.Lock()
 
 def design_compile(data: DesignData) -> Compiled:
     """The design's compiled output; the same graph (an unchanged design) compiles once per process."""
+    compiled = data.derived.get("compiled")  # kept with the loaded data (or derived from the state before)
+    if compiled is not None:
+        return compiled
     with _COMPILED_LOCK:
         compiled = _COMPILED.get(data.graph)
-        if compiled is not None:
-            _COMPILED.move_to_end(data.graph)
-            return compiled
-        compiled = _COMPILED[data.graph] = Compiled(data.graph)
+        if compiled is None:
+            compiled = _COMPILED[data.graph] = Compiled(data.graph)
+        _COMPILED.move_to_end(data.graph)
         while len(_COMPILED) > _COMPILED_SIZE:
             _COMPILED.popitem(last=False)
+    data.derived["compiled"] = compiled
     return compiled
 
 

@@ -71,11 +71,18 @@ def _check(field: str, check, *args):
         raise _invalid(field, str(exc)) from None
 
 
-def _touch(design: models.Design, summary: str, actor=None) -> None:
-    """Every change bumps the design's revision (caches and ETags key off it) and records a snapshot."""
+def _touch(design: models.Design, summary: str, actor=None, change: selectors.FlowChange | None = None) -> None:
+    """Every change bumps the design's revision (caches and ETags key off it) and records a snapshot.
+
+    A ``change`` that says which flows changed lets the process derive the new state from the state it kept
+    before the change (``selectors.design_load_after``), and the revision store only the delta."""
+    before = models.Design.objects.filter(pk=design.pk).values_list("revision", "updated").first()
     models.Design.objects.filter(pk=design.pk).update(revision=F("revision") + 1, updated=timezone.now())
     design.refresh_from_db(fields=["revision", "updated"])
-    _record(design, summary, actor)
+    delta = None
+    if change is not None and before is not None and design.revision == before[0] + 1:
+        delta = selectors.design_load_after(design, before, change)
+    _record(design, summary, actor, delta)
 
 
 def _author(actor):
@@ -83,17 +90,31 @@ def _author(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _record(design: models.Design, summary: str, actor=None) -> models.Revision:
-    with paused_gc():  # thousands of rows become plain JSON: see editor/netpol/gcpause.py
-        snapshot = selectors.design_snapshot(selectors.design_load(design))
-    # only the two numbers: loading the previous revision's whole snapshot cost as much as taking this one
-    latest = design.revisions.exclude(number=design.revision).order_by("-number").only("number", "state").first()
+FULL_SNAPSHOT_EVERY = 100  # a delta chain is at most this long, so reading an old revision stays cheap
+
+
+def _record(design: models.Design, summary: str, actor=None, delta: list | None = None) -> models.Revision:
+    latest = (
+        design.revisions.exclude(number=design.revision).order_by("-number").only("number", "state", "base").first()
+    )
+    base = None
+    if delta is not None and latest is not None and latest.number == design.revision - 1:
+        base = latest.base if latest.base is not None else latest.number
+        if design.revision - base >= FULL_SNAPSHOT_EVERY:
+            base = None
+    snapshot = None
+    if base is None:  # the whole design
+        with paused_gc():  # thousands of rows become plain JSON: see editor/netpol/gcpause.py
+            snapshot = selectors.design_snapshot(selectors.design_load(design))
+        delta, base = None, design.revision
     return models.Revision.objects.create(
         design=design,
         number=design.revision,
         summary=summary[:300],
         author=_author(actor),
         snapshot=snapshot,
+        delta=delta,
+        base=base,
         state=design.revision,
         undo_to=(latest.state or latest.number) if latest is not None else None,
     )
@@ -187,9 +208,7 @@ def _namespace_fields(design: models.Design, name: object, labels: object, insta
 
 
 @transaction.atomic
-def namespace_create(
-    *, design: models.Design, name: str, labels: dict | None = None, actor=None
-) -> models.Namespace:
+def namespace_create(*, design: models.Design, name: str, labels: dict | None = None, actor=None) -> models.Namespace:
     name, labels = _namespace_fields(design, name, labels)
     namespace = models.Namespace(design=design, name=name, labels=labels)
     namespace.full_clean()
@@ -490,7 +509,7 @@ def flow_create(
     _flow_check(flow)
     flow.full_clean()
     flow.save()
-    _touch(design, f"Added flow {flow}", actor)
+    _touch(design, f"Added flow {flow}", actor, selectors.FlowChange(added=(flow,)))
     return flow
 
 
@@ -508,15 +527,15 @@ def flow_update(
     _flow_check(flow)
     flow.full_clean()
     flow.save()
-    _touch(design, f"Changed flow {flow}", actor)
+    _touch(design, f"Changed flow {flow}", actor, selectors.FlowChange(replaced={flow.pk: flow}))
     return flow
 
 
 @transaction.atomic
 def flow_delete(*, flow: models.Flow, actor=None) -> None:
-    design, text = flow.design, str(flow)
+    design, text, pk = flow.design, str(flow), flow.pk
     flow.delete()
-    _touch(design, f"Deleted flow {text}", actor)
+    _touch(design, f"Deleted flow {text}", actor, selectors.FlowChange(replaced={pk: None}))
 
 
 # ---------------------------------------------------------------- restore
@@ -589,7 +608,7 @@ ERR_NOTHING_TO_REDO = "There is nothing to redo: redo brings back a change you u
 
 
 def _move_cursor(design: models.Design, target: models.Revision, summary: str, actor=None) -> models.Design:
-    design_restore(design=design, snapshot=target.snapshot, summary=summary, actor=actor)
+    design_restore(design=design, snapshot=selectors.revision_snapshot(target), summary=summary, actor=actor)
     # design_restore recorded a change; mark it as a move of the cursor to ``target``'s state instead.
     models.Revision.objects.filter(design=design, number=design.revision).update(state=target.number, undo_to=None)
     return design

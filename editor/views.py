@@ -22,6 +22,7 @@ the session, keyed by design, so it survives a reload and ``canvas.js`` holds no
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import OrderedDict
 from contextlib import nullcontext
@@ -446,8 +447,8 @@ def _find(data: selectors.DesignData, key: str):
     else:
         return None
     for row, row_ref in rows:
-        if row_ref == ref:
-            return kind, row, ref
+        if row_ref == ref:  # a copy: loaded rows are shared between requests (selectors.design_load)
+            return kind, copy.copy(row), ref
     return None
 
 

@@ -56,11 +56,11 @@ def revision_detail(request, pk: int, number: int):
     if revision is None:
         raise Http404(f"Design {design.pk} has no revision {number}.")
     previous = revisions.filter(number__lt=number).first()  # newest first: the one just before
-    before = _snapshot_text(previous.snapshot if previous else None)
+    before = _snapshot_text(selectors.revision_snapshot(previous) if previous else None)
     diff = list(
         difflib.unified_diff(
             before,
-            _snapshot_text(revision.snapshot),
+            _snapshot_text(selectors.revision_snapshot(revision)),
             f"revision {previous.number}" if previous else "(nothing)",
             f"revision {revision.number}",
             lineterm="",
@@ -93,7 +93,10 @@ def revision_restore(request, pk: int, number: int):
         with transaction.atomic():
             services.check_revision(design, seen)
             services.design_restore(
-                design=design, snapshot=revision.snapshot, summary=f"Restored revision {number}", actor=request.user
+                design=design,
+                snapshot=selectors.revision_snapshot(revision),
+                summary=f"Restored revision {number}",
+                actor=request.user,
             )
     except services.StaleRevision as exc:
         design.refresh_from_db()

@@ -182,7 +182,9 @@ class RevisionViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(self.get_queryset().defer("snapshot"), many=True).data)
 
     def retrieve(self, request, design_pk=None, number=None):
-        return Response(self.get_serializer(self.get_object()).data)
+        revision = self.get_object()
+        revision.snapshot = selectors.revision_snapshot(revision)  # a delta revision: the whole design
+        return Response(self.get_serializer(revision).data)
 
     @extend_schema(
         request=None,
@@ -201,7 +203,10 @@ class RevisionViewSet(viewsets.GenericViewSet):
 
         def change() -> Response:
             services.design_restore(
-                design=design, snapshot=revision.snapshot, summary=f"Restored revision {number}", actor=request.user
+                design=design,
+                snapshot=selectors.revision_snapshot(revision),
+                summary=f"Restored revision {number}",
+                actor=request.user,
             )
             design.refresh_from_db()
             return Response(s.DesignSerializer(design, context={"request": request}).data)

@@ -103,9 +103,7 @@ def guarded_write(request, design: models.Design, change: Callable[[], Response]
         ]
     ),
     update=extend_schema(parameters=[IF_MATCH], responses={200: s.DesignSerializer, 412: PRECONDITION_FAILED}),
-    partial_update=extend_schema(
-        parameters=[IF_MATCH], responses={200: s.DesignSerializer, 412: PRECONDITION_FAILED}
-    ),
+    partial_update=extend_schema(parameters=[IF_MATCH], responses={200: s.DesignSerializer, 412: PRECONDITION_FAILED}),
     destroy=extend_schema(parameters=[IF_MATCH], responses={204: None, 412: PRECONDITION_FAILED}),
 )
 class DesignViewSet(viewsets.ModelViewSet):

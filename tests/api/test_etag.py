@@ -113,7 +113,9 @@ def test_part_writes_with_stale_if_match_get_412_and_change_nothing(api, design,
     wl = services.workload_create(design=design, namespace="prod", name="api")
     stale = etag(design)
     services.design_update(design=design, description="a concurrent change")
-    snapshot_before = models.Revision.objects.filter(design=design).order_by("-number").first().snapshot
+    snapshot_before = selectors.revision_snapshot(
+        models.Revision.objects.filter(design=design).order_by("-number").first()
+    )
     revision_before = etag(design)
     url = f"/api/v1/designs/{design.pk}/" + path.format(wl=wl.pk)
     response = getattr(api, method)(url, body, format="json", HTTP_IF_MATCH=stale)
