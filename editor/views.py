@@ -436,14 +436,20 @@ def design_remove(request: HtmxHttpRequest, design: models.Design) -> HttpRespon
 def _find(data: selectors.DesignData, key: str):
     """(kind, row, ref) of the part a selection key names, or None."""
     kind, _, ref = (key or "").partition(":")
+    # names from the graph, which lists every part in the rows' order (cheaper than naming rows one by one)
     if kind == "workload":
-        rows = [(w, data.refs[("workload", w.pk)]) for w in data.workloads]
+        rows = zip(data.workloads, (w.ref for w in data.graph.workloads))
     elif kind == "external":
-        rows = [(e, e.name) for e in data.externals]
+        rows = ((e, e.name) for e in data.externals)
     elif kind == "namespace":
-        rows = [(n, n.name) for n in data.namespaces]
+        rows = ((n, n.name) for n in data.namespaces)
     elif kind == "flow":
-        rows = [(f, canvas.flow_ref(f, data.refs)) for f in data.flows]
+        source, _, destination = ref.partition(" -> ")
+        rows = (
+            (row, ref)
+            for row, flow in zip(data.flows, data.graph.flows)
+            if flow.source.ref == source and flow.destination.ref == destination
+        )
     else:
         return None
     for row, row_ref in rows:
