@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import validate
@@ -18,6 +19,7 @@ from .model import (
     DNS_PORT,
     NAMESPACE_NAME_LABEL,
     ContainerPort,
+    Flow,
     Graph,
     IPBlock,
     LabelSelector,
@@ -85,30 +87,30 @@ def lint(graph: Graph, policies: list[Policy]) -> list[Finding]:
 
 
 def missing_dns(graph: Graph, policies: list[Policy]) -> list[Finding]:
-    findings = []
     index = _Index(graph, policies)  # the policies that can select each pod, without a scan per workload
-    for workload in graph.workloads:
-        pod = index.host(workload)
-        if not index.selecting(pod, "egress"):
-            continue
-        blocked = [
-            protocol
-            for protocol in ("UDP", "TCP")
-            if not index.side(pod, "egress", KUBE_DNS, protocol, DNS_PORT).allowed
-        ]
-        if blocked:
-            what = " and ".join(f"{p} {DNS_PORT}" for p in blocked)
-            findings.append(
-                Finding(
-                    MISSING_DNS,
-                    "warning",
-                    f"{workload.ref} is isolated for egress but cannot resolve names: egress to {what} "
-                    f"in namespace {DNS_NAMESPACE} is not allowed. Fix: turn the DNS rule on in the "
-                    f"design's settings (one click in the editor, or PATCH the design with {{\"dns\": true}}).",
-                    workload.ref,
-                )
-            )
-    return findings
+    return [f for workload in graph.workloads for f in _missing_dns_of(index, workload)]
+
+
+def _missing_dns_of(index: _Index, workload: Workload) -> list[Finding]:
+    pod = index.host(workload)
+    if not index.selecting(pod, "egress"):
+        return []
+    blocked = [
+        protocol for protocol in ("UDP", "TCP") if not index.side(pod, "egress", KUBE_DNS, protocol, DNS_PORT).allowed
+    ]
+    if not blocked:
+        return []
+    what = " and ".join(f"{p} {DNS_PORT}" for p in blocked)
+    return [
+        Finding(
+            MISSING_DNS,
+            "warning",
+            f"{workload.ref} is isolated for egress but cannot resolve names: egress to {what} "
+            f"in namespace {DNS_NAMESPACE} is not allowed. Fix: turn the DNS rule on in the "
+            f'design\'s settings (one click in the editor, or PATCH the design with {{"dns": true}}).',
+            workload.ref,
+        )
+    ]
 
 
 def selector_overlap(graph: Graph, policies: list[Policy]) -> list[Finding]:
@@ -137,56 +139,58 @@ def selector_overlap(graph: Graph, policies: list[Policy]) -> list[Finding]:
 
 
 def unknown_named_port(graph: Graph, policies: list[Policy]) -> list[Finding]:
-    findings = []
-    for flow in graph.flows:
-        destination = flow.destination
-        if destination.kind == "workload":
-            candidates = [graph.workload(destination.ref)]
-        elif destination.kind == "namespace":
-            candidates = graph.workloads_in(destination.ref)
-        else:
-            continue
-        for port in flow.ports:
-            if not isinstance(port.port, str):
-                continue
-            declared = any(
-                cp.name == port.port and cp.protocol == port.protocol
-                for w in candidates
-                if w is not None
-                for cp in w.ports
-            )
-            if not declared:
-                findings.append(
-                    Finding(
-                        UNKNOWN_NAMED_PORT,
-                        "error",
-                        f"Flow {flow.ref} uses the port name '{port.port}' ({port.protocol}), which "
-                        f"{destination.ref} does not declare, so the flow allows nothing. Fix: declare a "
-                        f"{port.protocol} port named '{port.port}' on {destination.ref}, or use a port number.",
-                        flow.ref,
-                    )
-                )
-    return findings
+    return [f for flow in graph.flows for f in _unknown_named_port_of(graph, flow)]
 
 
-def egress_to_internet(graph: Graph, policies: list[Policy]) -> list[Finding]:
+def _unknown_named_port_of(graph: Graph, flow: Flow) -> list[Finding]:
+    destination = flow.destination
+    if destination.kind == "workload":
+        candidates = [graph.workload(destination.ref)]
+    elif destination.kind == "namespace":
+        candidates = graph.workloads_in(destination.ref)
+    else:
+        return []
     findings = []
-    for flow in graph.flows:
-        if flow.destination.kind != "external":
+    for port in flow.ports:
+        if not isinstance(port.port, str):
             continue
-        external = graph.external(flow.destination.ref)
-        if external is not None and external.is_everything:
+        declared = any(
+            cp.name == port.port and cp.protocol == port.protocol for w in candidates if w is not None for cp in w.ports
+        )
+        if not declared:
             findings.append(
                 Finding(
-                    EGRESS_TO_INTERNET,
-                    "warning",
-                    f"Flow {flow.ref} allows egress to {external.cidr}, the whole internet: a compromised "
-                    f"pod could send data anywhere. Fix: narrow the external to the CIDRs the workload "
-                    f"needs, or add the ranges it must not reach to its except list.",
+                    UNKNOWN_NAMED_PORT,
+                    "error",
+                    f"Flow {flow.ref} uses the port name '{port.port}' ({port.protocol}), which "
+                    f"{destination.ref} does not declare, so the flow allows nothing. Fix: declare a "
+                    f"{port.protocol} port named '{port.port}' on {destination.ref}, or use a port number.",
                     flow.ref,
                 )
             )
     return findings
+
+
+def egress_to_internet(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    return [f for flow in graph.flows for f in _egress_to_internet_of(graph, flow)]
+
+
+def _egress_to_internet_of(graph: Graph, flow: Flow) -> list[Finding]:
+    if flow.destination.kind != "external":
+        return []
+    external = graph.external(flow.destination.ref)
+    if external is None or not external.is_everything:
+        return []
+    return [
+        Finding(
+            EGRESS_TO_INTERNET,
+            "warning",
+            f"Flow {flow.ref} allows egress to {external.cidr}, the whole internet: a compromised "
+            f"pod could send data anywhere. Fix: narrow the external to the CIDRs the workload "
+            f"needs, or add the ranges it must not reach to its except list.",
+            flow.ref,
+        )
+    ]
 
 
 # ---------------------------------------------------------------- checks for any design, drawn or imported
@@ -196,11 +200,9 @@ class _Index:
     """Hosts and policies by namespace, so checks stay fast on large designs."""
 
     def __init__(self, graph: Graph, policies: list[Policy]):
+        # the population (namespaces, workloads): caches shared by ``with_policies``
         self.graph = graph
         self.hosts = {w.ref: Host.of_workload(graph, w) for w in graph.workloads}
-        self.by_namespace: dict[str, list[Policy]] = defaultdict(list)
-        for policy in policies:
-            self.by_namespace[policy.namespace].append(policy)
         self.workloads_by_namespace: dict[str, list[Workload]] = defaultdict(list)
         for w in graph.workloads:
             self.workloads_by_namespace[w.namespace].append(w)
@@ -213,6 +215,19 @@ class _Index:
         for w in graph.workloads:
             for pair in w.labels:
                 self._by_label[pair].append(w)
+        self._set_policies(policies)
+
+    def with_policies(self, policies: list[Policy] | tuple[Policy, ...]) -> _Index:
+        """The same design with other policies: shares this index's caches of the population (hosts, peers)."""
+        other = object.__new__(_Index)
+        other.__dict__.update(self.__dict__)
+        other._set_policies(policies)
+        return other
+
+    def _set_policies(self, policies: list[Policy] | tuple[Policy, ...]) -> None:
+        self.by_namespace: dict[str, list[Policy]] = defaultdict(list)
+        for policy in policies:
+            self.by_namespace[policy.namespace].append(policy)
         self._selecting: dict[tuple[str | None, str, str], list[Policy]] = {}
         # policies by (namespace, first label of their pod selector); the rest (no matchLabels) per namespace
         self._policy_position = {id(p): i for i, p in enumerate(policies)}
@@ -299,25 +314,28 @@ def _rule_name(policy: Policy, direction: str, index: int) -> str:
 def dns_blocked(graph: Graph, policies: list[Policy]) -> list[Finding]:
     """Per protocol: UDP 53 blocked breaks every lookup, TCP 53 blocked breaks large answers."""
     index = _Index(graph, policies)
+    return [f for workload in graph.workloads for f in _dns_blocked_of(index, workload)]
+
+
+def _dns_blocked_of(index: _Index, workload: Workload) -> list[Finding]:
+    pod = index.host(workload)
+    if not index.selecting(pod, "egress"):
+        return []
     findings = []
-    for workload in graph.workloads:
-        pod = index.host(workload)
-        if not index.selecting(pod, "egress"):
-            continue
-        for protocol, code, effect in (
-            ("UDP", DNS_BLOCKED_UDP, "name lookups fail"),
-            ("TCP", DNS_BLOCKED_TCP, "large DNS answers (and DNS over TCP) fail"),
-        ):
-            if not index.side(pod, "egress", KUBE_DNS, protocol, DNS_PORT).allowed:
-                findings.append(
-                    Finding(
-                        code,
-                        "info",
-                        f"{workload.ref} cannot send {protocol} {DNS_PORT} to the cluster DNS in {DNS_NAMESPACE}: "
-                        f"{effect}. Fix: allow egress to namespace {DNS_NAMESPACE} on {protocol} {DNS_PORT}.",
-                        workload.ref,
-                    )
+    for protocol, code, effect in (
+        ("UDP", DNS_BLOCKED_UDP, "name lookups fail"),
+        ("TCP", DNS_BLOCKED_TCP, "large DNS answers (and DNS over TCP) fail"),
+    ):
+        if not index.side(pod, "egress", KUBE_DNS, protocol, DNS_PORT).allowed:
+            findings.append(
+                Finding(
+                    code,
+                    "info",
+                    f"{workload.ref} cannot send {protocol} {DNS_PORT} to the cluster DNS in {DNS_NAMESPACE}: "
+                    f"{effect}. Fix: allow egress to namespace {DNS_NAMESPACE} on {protocol} {DNS_PORT}.",
+                    workload.ref,
                 )
+            )
     return findings
 
 
@@ -337,33 +355,48 @@ def _probe_ports(rule: Rule, destination: Workload) -> list[tuple[str, int]]:
     return out
 
 
+_ProbeKey = tuple[str, str, str, int]  # (source, destination, protocol, port)
+
+
 def one_sided_flow(graph: Graph, policies: list[Policy]) -> list[Finding]:
     """A rule names pods on one side, but the other side's policies do not let the traffic through."""
     index = _Index(graph, policies)
-    seen: set[tuple[str, str, str, int]] = set()
-    findings = []
-    for policy in policies:
-        selected = index.selected(policy)
-        if not selected:
-            continue
-        for direction, number, rule in _rules(policy):
-            specific = [p for p in rule.peers if p.pod_selector is not None and not p.pod_selector.is_empty]
-            others = {w.ref: w for p in specific for w in index.peer_workloads(p, policy.namespace)}
-            for pod in selected:
-                for other in others.values():
-                    if other.ref == pod.ref:
+    return _first_per_key(_one_sided_candidates(index, policy)[0] for policy in policies)
+
+
+def _one_sided_candidates(index: _Index, policy: Policy) -> tuple[list[tuple[_ProbeKey, Finding]], frozenset[str]]:
+    """What ``policy`` alone reports as one-sided, keyed by probe, and the workloads whose policies it consulted.
+
+    The design-wide report keeps the first finding per key in policy order (``_first_per_key``); a policy's
+    candidates change only with the policy itself, the population, or the policies selecting a consulted workload.
+    """
+    selected = index.selected(policy)
+    if not selected:
+        return [], frozenset()
+    candidates: list[tuple[_ProbeKey, Finding]] = []
+    reported: set[_ProbeKey] = set()  # a later probe of a key reported here could never be the first
+    consulted: set[str] = set()
+    for direction, number, rule in _rules(policy):
+        specific = [p for p in rule.peers if p.pod_selector is not None and not p.pod_selector.is_empty]
+        others = {w.ref: w for p in specific for w in index.peer_workloads(p, policy.namespace)}
+        consulted.update(others)
+        other_direction = "ingress" if direction == "egress" else "egress"
+        for pod in selected:
+            for other in others.values():
+                if other.ref == pod.ref:
+                    continue
+                source, destination = (pod, other) if direction == "egress" else (other, pod)
+                for protocol, port in _probe_ports(rule, destination):
+                    key = (source.ref, destination.ref, protocol, port)
+                    if key in reported:
                         continue
-                    source, destination = (pod, other) if direction == "egress" else (other, pod)
-                    for protocol, port in _probe_ports(rule, destination):
-                        key = (source.ref, destination.ref, protocol, port)
-                        if key in seen:
-                            continue
-                        other_direction = "ingress" if direction == "egress" else "egress"
-                        verdict = index.side(index.host(other), other_direction, index.host(pod), protocol, port)
-                        if verdict.allowed:
-                            continue
-                        seen.add(key)
-                        findings.append(
+                    verdict = index.side(index.host(other), other_direction, index.host(pod), protocol, port)
+                    if verdict.allowed:
+                        continue
+                    reported.add(key)
+                    candidates.append(
+                        (
+                            key,
                             Finding(
                                 ONE_SIDED_FLOW,
                                 "warning",
@@ -373,66 +406,84 @@ def one_sided_flow(graph: Graph, policies: list[Policy]) -> list[Finding]:
                                 f"allows it, so the connection is blocked. Fix: allow it on both sides (a drawn "
                                 f"flow does both).",
                                 f"{source.ref} -> {destination.ref}",
-                            )
+                            ),
                         )
+                    )
+    return candidates, frozenset(consulted)
+
+
+def _first_per_key(candidate_lists: Iterable[list[tuple[_ProbeKey, Finding]]]) -> list[Finding]:
+    """One finding per probe key: the first reported, in policy order."""
+    seen: set[_ProbeKey] = set()
+    findings = []
+    for candidates in candidate_lists:
+        for key, finding in candidates:
+            if key not in seen:
+                seen.add(key)
+                findings.append(finding)
     return findings
 
 
 def selector_matches_nothing(graph: Graph, policies: list[Policy]) -> list[Finding]:
     """Selectors that match no workload, where the design knows the workloads of the namespaces concerned."""
     index = _Index(graph, policies)
+    return [f for policy in policies for f in _selector_matches_nothing_of(index, policy)]
+
+
+def _selector_matches_nothing_of(index: _Index, policy: Policy) -> list[Finding]:
     findings = []
-    for policy in policies:
-        if index.workloads_by_namespace.get(policy.namespace) and not index.selected(policy):
-            findings.append(
-                Finding(
-                    SELECTOR_MATCHES_NOTHING,
-                    "warning",
-                    f"Policy {policy.ref} selects no workload of namespace {policy.namespace}, so it does "
-                    f"nothing here. Fix: check its podSelector against the workloads' labels.",
-                    policy.ref,
-                )
+    if index.workloads_by_namespace.get(policy.namespace) and not index.selected(policy):
+        findings.append(
+            Finding(
+                SELECTOR_MATCHES_NOTHING,
+                "warning",
+                f"Policy {policy.ref} selects no workload of namespace {policy.namespace}, so it does "
+                f"nothing here. Fix: check its podSelector against the workloads' labels.",
+                policy.ref,
             )
-        for direction, number, rule in _rules(policy):
-            for peer in rule.peers:
-                if peer.pod_selector is None:
-                    continue
-                if peer.namespace_selector is None:
-                    namespaces = [policy.namespace]
-                else:
-                    namespaces = index.matching_namespaces(peer.namespace_selector)
-                if not any(index.workloads_by_namespace.get(n) for n in namespaces):
-                    continue  # the design does not know those pods (e.g. kube-system)
-                if not index.peer_workloads(peer, policy.namespace):
-                    findings.append(
-                        Finding(
-                            SELECTOR_MATCHES_NOTHING,
-                            "warning",
-                            f"A peer of {_rule_name(policy, direction, number)} matches no workload of the "
-                            f"design (namespaces {', '.join(namespaces)}), so that peer allows nothing. Fix: "
-                            f"check its selectors against the workloads' labels.",
-                            policy.ref,
-                        )
+        )
+    for direction, number, rule in _rules(policy):
+        for peer in rule.peers:
+            if peer.pod_selector is None:
+                continue
+            if peer.namespace_selector is None:
+                namespaces = [policy.namespace]
+            else:
+                namespaces = index.matching_namespaces(peer.namespace_selector)
+            if not any(index.workloads_by_namespace.get(n) for n in namespaces):
+                continue  # the design does not know those pods (e.g. kube-system)
+            if not index.peer_workloads(peer, policy.namespace):
+                findings.append(
+                    Finding(
+                        SELECTOR_MATCHES_NOTHING,
+                        "warning",
+                        f"A peer of {_rule_name(policy, direction, number)} matches no workload of the "
+                        f"design (namespaces {', '.join(namespaces)}), so that peer allows nothing. Fix: "
+                        f"check its selectors against the workloads' labels.",
+                        policy.ref,
                     )
+                )
     return findings
 
 
 def not_isolated(graph: Graph, policies: list[Policy]) -> list[Finding]:
     index = _Index(graph, policies)
-    findings = []
-    for workload in graph.workloads:
-        candidates = index.by_namespace.get(workload.namespace, [])
-        if not any(p.pod_selector.matches(workload.labels_dict) for p in candidates):
-            findings.append(
-                Finding(
-                    NOT_ISOLATED,
-                    "warning",
-                    f"No NetworkPolicy selects {workload.ref}: it accepts and sends any traffic. Fix: turn "
-                    f"isolation on in the design's settings, or add a policy that selects it.",
-                    workload.ref,
-                )
-            )
-    return findings
+    return [f for workload in graph.workloads for f in _not_isolated_of(index, workload)]
+
+
+def _not_isolated_of(index: _Index, workload: Workload) -> list[Finding]:
+    candidates = index.by_namespace.get(workload.namespace, [])
+    if any(p.pod_selector.matches(workload.labels_dict) for p in candidates):
+        return []
+    return [
+        Finding(
+            NOT_ISOLATED,
+            "warning",
+            f"No NetworkPolicy selects {workload.ref}: it accepts and sends any traffic. Fix: turn "
+            f"isolation on in the design's settings, or add a policy that selects it.",
+            workload.ref,
+        )
+    ]
 
 
 def _everyone(peers: tuple[Peer, ...]) -> bool:
@@ -448,135 +499,171 @@ def _everyone(peers: tuple[Peer, ...]) -> bool:
 
 
 def allows_all(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    return [f for policy in policies for f in _allows_all_of(policy)]
+
+
+def _allows_all_of(policy: Policy) -> list[Finding]:
     findings = []
-    for policy in policies:
-        for direction, number, rule in _rules(policy):
-            if _everyone(rule.peers) and not rule.ports:
-                whom = "from every source" if direction == "ingress" else "to every destination"
-                findings.append(
-                    Finding(
-                        ALLOWS_ALL,
-                        "warning",
-                        f"{_rule_name(policy, direction, number)} allows all traffic {whom} on every port, "
-                        f"so {policy.ref} does not restrict {direction} of the pods it selects. Fix: name the "
-                        f"peers and ports the pods need.",
-                        policy.ref,
-                    )
-                )
-    return findings
-
-
-def cross_namespace_podselector(graph: Graph, policies: list[Policy]) -> list[Finding]:
-    index = _Index(graph, policies)
-    findings = []
-    for policy in policies:
-        for direction, number, rule in _rules(policy):
-            for peer in rule.peers:
-                if peer.pod_selector is None or peer.namespace_selector is not None or peer.pod_selector.is_empty:
-                    continue
-                if index.peer_workloads(peer, policy.namespace):
-                    continue
-                elsewhere = [
-                    w.ref
-                    for w in graph.workloads
-                    if w.namespace != policy.namespace and peer.pod_selector.matches(w.labels_dict)
-                ]
-                if elsewhere:
-                    findings.append(
-                        Finding(
-                            CROSS_NAMESPACE_PODSELECTOR,
-                            "warning",
-                            f"{_rule_name(policy, direction, number)} has a podSelector without a "
-                            f"namespaceSelector: it only matches pods in {policy.namespace}, not "
-                            f"{', '.join(elsewhere[:5])}. Fix: add a namespaceSelector to the same peer "
-                            f"(same list item), e.g. kubernetes.io/metadata.name: "
-                            f"{elsewhere[0].split('/', 1)[0]}.",
-                            policy.ref,
-                        )
-                    )
-    return findings
-
-
-def or_instead_of_and(graph: Graph, policies: list[Policy]) -> list[Finding]:
-    index = _Index(graph, policies)
-    findings = []
-    for policy in policies:
-        for direction, number, rule in _rules(policy):
-            namespace_only = [p for p in rule.peers if p.namespace_selector is not None and p.pod_selector is None]
-            pod_only = [
-                p
-                for p in rule.peers
-                if p.pod_selector is not None and p.namespace_selector is None and not p.pod_selector.is_empty
-            ]
-            if not namespace_only or not pod_only:
-                continue
-            if any(index.peer_workloads(p, policy.namespace) for p in pod_only):
-                continue  # the podSelector alone names pods of the policy's namespace: probably meant
+    for direction, number, rule in _rules(policy):
+        if _everyone(rule.peers) and not rule.ports:
+            whom = "from every source" if direction == "ingress" else "to every destination"
             findings.append(
                 Finding(
-                    OR_INSTEAD_OF_AND,
+                    ALLOWS_ALL,
                     "warning",
-                    f"{_rule_name(policy, direction, number)} lists a namespaceSelector and a podSelector as "
-                    f"two peers, which means OR: every pod of those namespaces, or those pods in "
-                    f"{policy.namespace}. Fix: to require both, put them in one list item (drop the second '-').",
+                    f"{_rule_name(policy, direction, number)} allows all traffic {whom} on every port, "
+                    f"so {policy.ref} does not restrict {direction} of the pods it selects. Fix: name the "
+                    f"peers and ports the pods need.",
                     policy.ref,
                 )
             )
     return findings
 
 
+def cross_namespace_podselector(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    index = _Index(graph, policies)
+    return [f for policy in policies for f in _cross_namespace_podselector_of(index, policy)]
+
+
+def _cross_namespace_podselector_of(index: _Index, policy: Policy) -> list[Finding]:
+    findings = []
+    for direction, number, rule in _rules(policy):
+        for peer in rule.peers:
+            if peer.pod_selector is None or peer.namespace_selector is not None or peer.pod_selector.is_empty:
+                continue
+            if index.peer_workloads(peer, policy.namespace):
+                continue
+            elsewhere = [
+                w.ref
+                for w in index.graph.workloads
+                if w.namespace != policy.namespace and peer.pod_selector.matches(w.labels_dict)
+            ]
+            if elsewhere:
+                findings.append(
+                    Finding(
+                        CROSS_NAMESPACE_PODSELECTOR,
+                        "warning",
+                        f"{_rule_name(policy, direction, number)} has a podSelector without a "
+                        f"namespaceSelector: it only matches pods in {policy.namespace}, not "
+                        f"{', '.join(elsewhere[:5])}. Fix: add a namespaceSelector to the same peer "
+                        f"(same list item), e.g. kubernetes.io/metadata.name: "
+                        f"{elsewhere[0].split('/', 1)[0]}.",
+                        policy.ref,
+                    )
+                )
+    return findings
+
+
+def or_instead_of_and(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    index = _Index(graph, policies)
+    return [f for policy in policies for f in _or_instead_of_and_of(index, policy)]
+
+
+def _or_instead_of_and_of(index: _Index, policy: Policy) -> list[Finding]:
+    findings = []
+    for direction, number, rule in _rules(policy):
+        namespace_only = [p for p in rule.peers if p.namespace_selector is not None and p.pod_selector is None]
+        pod_only = [
+            p
+            for p in rule.peers
+            if p.pod_selector is not None and p.namespace_selector is None and not p.pod_selector.is_empty
+        ]
+        if not namespace_only or not pod_only:
+            continue
+        if any(index.peer_workloads(p, policy.namespace) for p in pod_only):
+            continue  # the podSelector alone names pods of the policy's namespace: probably meant
+        findings.append(
+            Finding(
+                OR_INSTEAD_OF_AND,
+                "warning",
+                f"{_rule_name(policy, direction, number)} lists a namespaceSelector and a podSelector as "
+                f"two peers, which means OR: every pod of those namespaces, or those pods in "
+                f"{policy.namespace}. Fix: to require both, put them in one list item (drop the second '-').",
+                policy.ref,
+            )
+        )
+    return findings
+
+
 def _ip_blocks(graph: Graph, policies: list[Policy]) -> list[tuple[str, IPBlock]]:
-    out = [(f"external {e.name}", IPBlock(e.cidr, e.except_)) for e in graph.externals]
+    out = _external_ip_blocks(graph)
     for policy in policies:
-        for direction, number, rule in _rules(policy):
-            out.extend((_rule_name(policy, direction, number), p.ip_block) for p in rule.peers if p.ip_block)
+        out.extend(_policy_ip_blocks(policy))
     return out
 
 
+def _external_ip_blocks(graph: Graph) -> list[tuple[str, IPBlock]]:
+    return [(f"external {e.name}", IPBlock(e.cidr, e.except_)) for e in graph.externals]
+
+
+def _policy_ip_blocks(policy: Policy) -> list[tuple[str, IPBlock]]:
+    return [
+        (_rule_name(policy, direction, number), p.ip_block)
+        for direction, number, rule in _rules(policy)
+        for p in rule.peers
+        if p.ip_block
+    ]
+
+
 def except_outside_cidr(graph: Graph, policies: list[Policy]) -> list[Finding]:
-    findings = []
-    for where, block in _ip_blocks(graph, policies):
-        try:
-            validate.check_except(validate.check_cidr(block.cidr), list(block.except_))
-        except validate.Invalid as exc:
-            findings.append(Finding(EXCEPT_OUTSIDE_CIDR, "error", f"{where}: {exc} The API server refuses it.", where))
-    return findings
+    return [f for where, block in _ip_blocks(graph, policies) for f in _except_outside_cidr_of(where, block)]
+
+
+def _except_outside_cidr_of(where: str, block: IPBlock) -> list[Finding]:
+    try:
+        validate.check_except(validate.check_cidr(block.cidr), list(block.except_))
+    except validate.Invalid as exc:
+        return [Finding(EXCEPT_OUTSIDE_CIDR, "error", f"{where}: {exc} The API server refuses it.", where)]
+    return []
+
+
+_PodIPs = list[tuple[Workload, ipaddress.IPv4Address | ipaddress.IPv6Address]]
+
+
+def _pod_ips(graph: Graph) -> _PodIPs:
+    return [(w, ipaddress.ip_address(w.ip)) for w in graph.workloads if w.ip]
 
 
 def ipblock_targets_pod(graph: Graph, policies: list[Policy]) -> list[Finding]:
-    pods = [(w, ipaddress.ip_address(w.ip)) for w in graph.workloads if w.ip]
+    pods = _pod_ips(graph)
     if not pods:
         return []
-    findings = []
-    for where, block in _ip_blocks(graph, policies):
-        try:
-            network = ipaddress.ip_network(block.cidr, strict=False)
-            excepts = [ipaddress.ip_network(e, strict=False) for e in block.except_]
-        except ValueError:
-            continue
-        hit = [
-            w.ref
-            for w, ip in pods
-            if ip.version == network.version and ip in network and not any(ip in e for e in excepts)
-        ]
-        if hit:
-            findings.append(
-                Finding(
-                    IPBLOCK_TARGETS_POD,
-                    "warning",
-                    f"{where} uses ipBlock {block.cidr}, which covers the pod IP of {', '.join(hit[:5])}: pod IPs "
-                    f"change when pods restart, and many network plugins ignore ipBlocks for pods. Fix: use a "
-                    f"podSelector (with a namespaceSelector) for pods.",
-                    where,
-                )
-            )
-    return findings
+    return [f for where, block in _ip_blocks(graph, policies) for f in _ipblock_targets_pod_of(pods, where, block)]
+
+
+def _ipblock_targets_pod_of(pods: _PodIPs, where: str, block: IPBlock) -> list[Finding]:
+    if not pods:
+        return []
+    try:
+        network = ipaddress.ip_network(block.cidr, strict=False)
+        excepts = [ipaddress.ip_network(e, strict=False) for e in block.except_]
+    except ValueError:
+        return []
+    hit = [
+        w.ref for w, ip in pods if ip.version == network.version and ip in network and not any(ip in e for e in excepts)
+    ]
+    if not hit:
+        return []
+    return [
+        Finding(
+            IPBLOCK_TARGETS_POD,
+            "warning",
+            f"{where} uses ipBlock {block.cidr}, which covers the pod IP of {', '.join(hit[:5])}: pod IPs "
+            f"change when pods restart, and many network plugins ignore ipBlocks for pods. Fix: use a "
+            f"podSelector (with a namespaceSelector) for pods.",
+            where,
+        )
+    ]
 
 
 def duplicate_policy_name(graph: Graph, policies: list[Policy]) -> list[Finding]:
     counts: dict[str, int] = defaultdict(int)
     for policy in policies:
         counts[policy.ref] += 1
+    return _duplicates(counts)
+
+
+def _duplicates(counts: dict[str, int]) -> list[Finding]:
     return [
         Finding(
             DUPLICATE_POLICY_NAME,
@@ -597,30 +684,39 @@ def _covers(a: Rule, b: Rule) -> bool:
 
 
 def redundant_rule(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    return [f for policy in policies for f in _redundant_rule_of(policy)]
+
+
+def _redundant_rule_of(policy: Policy) -> list[Finding]:
     findings = []
-    for policy in policies:
-        for direction, rules in (("ingress", policy.ingress), ("egress", policy.egress)):
-            for i, rule in enumerate(rules):
-                for k, other in enumerate(rules):
-                    if k == i or not _covers(other, rule):
-                        continue
-                    if _covers(rule, other) and k > i:
-                        continue  # identical: report only the later one
-                    findings.append(
-                        Finding(
-                            REDUNDANT_RULE,
-                            "info",
-                            f"{_rule_name(policy, direction, i)} allows nothing that {direction} rule {k + 1} "
-                            f"does not already allow. Fix: remove it.",
-                            policy.ref,
-                        )
+    for direction, rules in (("ingress", policy.ingress), ("egress", policy.egress)):
+        for i, rule in enumerate(rules):
+            for k, other in enumerate(rules):
+                if k == i or not _covers(other, rule):
+                    continue
+                if _covers(rule, other) and k > i:
+                    continue  # identical: report only the later one
+                findings.append(
+                    Finding(
+                        REDUNDANT_RULE,
+                        "info",
+                        f"{_rule_name(policy, direction, i)} allows nothing that {direction} rule {k + 1} "
+                        f"does not already allow. Fix: remove it.",
+                        policy.ref,
                     )
-                    break
+                )
+                break
     return findings
 
 
 def isolates_kube_system(graph: Graph, policies: list[Policy]) -> list[Finding]:
     """A flow to the whole kube-system namespace isolates every pod in it for ingress, cluster DNS included."""
+    return [f for flow in graph.flows for f in _isolates_kube_system_of(flow)]
+
+
+def _isolates_kube_system_of(flow: Flow) -> list[Finding]:
+    if flow.destination.kind != "namespace" or flow.destination.ref != DNS_NAMESPACE:
+        return []
     return [
         Finding(
             ISOLATES_KUBE_SYSTEM,
@@ -630,8 +726,6 @@ def isolates_kube_system(graph: Graph, policies: list[Policy]) -> list[Finding]:
             f"and rely on the design's DNS rule, or draw the flow to a workload in {DNS_NAMESPACE} instead.",
             flow.ref,
         )
-        for flow in graph.flows
-        if flow.destination.kind == "namespace" and flow.destination.ref == DNS_NAMESPACE
     ]
 
 
@@ -653,3 +747,243 @@ CHECKS = (
     duplicate_policy_name,
     redundant_rule,
 )
+
+
+# ---------------------------------------------------------------- incremental: lint again after an edit
+
+
+@dataclass(frozen=True)
+class _PolicyUnit:
+    """What one policy contributes: its own findings (policy + population) and its one-sided candidates."""
+
+    findings: tuple[Finding, ...]
+    one_sided: tuple[tuple[_ProbeKey, Finding], ...]
+    consulted: frozenset[str]  # workloads whose selecting policies the one-sided candidates read
+
+
+class LintState:
+    """``lint(graph, policies)`` kept by unit (workload, flow, policy), so that an edit is linted again quickly.
+
+    ``LintState.full(graph, policies).findings == lint(graph, policies)``, and ``state.update(graph2, policies2)``
+    is ``LintState.full(graph2, policies2)`` for any design; it is fast when the population (namespaces, workloads,
+    externals) is unchanged and few policies changed, as after adding or deleting a flow. What changed is decided
+    by equality (identity only saves time): units of unchanged flows and policies are kept, the workloads that a
+    changed policy (old or new version) selects are linted again, and so are the one-sided candidates of policies
+    that consulted those workloads. ``incremental`` and the ``relinted_*`` counts say what an update did.
+    """
+
+    # Above this share of changed policies (a settings change rewrites them all) a full lint is as fast.
+    FULL_ABOVE = 0.25
+
+    findings: list[Finding]
+
+    def __init__(
+        self,
+        *,
+        graph: Graph,
+        policies: tuple[Policy, ...],
+        index: _Index,
+        pods: _PodIPs,
+        population_findings: list[Finding],
+        workload_units: list[list[Finding]],
+        flow_units: dict[int, tuple[Flow, list[Finding]]],
+        policy_units: list[_PolicyUnit],
+        ref_counts: dict[str, int],
+        incremental: bool,
+        relinted_policies: int,
+        relinted_workloads: int,
+    ):
+        self._graph = graph
+        self._policies = policies
+        self._index = index
+        self._pods = pods
+        self._population_findings = population_findings
+        self._workload_units = workload_units
+        self._flow_units = flow_units  # by id of the flow, which the unit keeps alive
+        self._policy_units = policy_units
+        self._ref_counts = ref_counts
+        self.incremental = incremental
+        self.relinted_policies = relinted_policies
+        self.relinted_workloads = relinted_workloads
+        findings = list(population_findings)
+        for flow in graph.flows:
+            found = flow_units[id(flow)][1]
+            if found:
+                findings.extend(found)
+        for found in workload_units:
+            if found:
+                findings.extend(found)
+        for unit in policy_units:
+            if unit.findings:
+                findings.extend(unit.findings)
+        findings.extend(_first_per_key(unit.one_sided for unit in policy_units if unit.one_sided))
+        findings.extend(_duplicates(ref_counts))
+        # sort_key is the whole finding: findings with equal keys are equal, so the order of the parts is free
+        self.findings = sorted(findings, key=Finding.sort_key)
+
+    @classmethod
+    @without_gc
+    def full(cls, graph: Graph, policies: list[Policy] | tuple[Policy, ...]) -> LintState:
+        policies = tuple(policies)
+        index = _Index(graph, policies)
+        pods = _pod_ips(graph)
+        population_findings = selector_overlap(graph, [])
+        for where, block in _external_ip_blocks(graph):
+            population_findings += _except_outside_cidr_of(where, block) + _ipblock_targets_pod_of(pods, where, block)
+        ref_counts: dict[str, int] = defaultdict(int)
+        for policy in policies:
+            ref_counts[policy.ref] += 1
+        return cls(
+            graph=graph,
+            policies=policies,
+            index=index,
+            pods=pods,
+            population_findings=population_findings,
+            workload_units=[_workload_unit(index, w) for w in graph.workloads],
+            flow_units={id(flow): (flow, _flow_unit(graph, flow)) for flow in graph.flows},
+            policy_units=[_policy_unit(index, pods, policy) for policy in policies],
+            ref_counts=ref_counts,
+            incremental=False,
+            relinted_policies=len(policies),
+            relinted_workloads=len(graph.workloads),
+        )
+
+    @without_gc
+    def update(self, graph: Graph, policies: list[Policy] | tuple[Policy, ...]) -> LintState:
+        """The state of a changed design; ``self`` stays as it is."""
+        policies = tuple(policies)
+        old_graph = self._graph
+        if not (
+            _same(graph.namespaces, old_graph.namespaces)
+            and _same(graph.workloads, old_graph.workloads)
+            and _same(graph.externals, old_graph.externals)
+        ):
+            return LintState.full(graph, policies)
+        old = self._policies
+        matched, gone, added = _match(old, policies)
+        if len(gone) + len(added) > self.FULL_ABOVE * max(len(old), len(policies), 1) + 4:
+            return LintState.full(graph, policies)
+
+        index = self._index.with_policies(policies)  # the population's caches carry over
+        changed = [old[i] for i in gone] + [policies[j] for j in added]
+        touched = {w.ref for policy in changed for w in index.selected(policy)}
+
+        workload_units = self._workload_units
+        if touched:
+            workload_units = list(workload_units)
+            for position, workload in enumerate(index.graph.workloads):
+                if workload.ref in touched:
+                    workload_units[position] = _workload_unit(index, workload)
+
+        relinted = 0
+        policy_units = []
+        for j, policy in enumerate(policies):
+            i = matched[j]
+            if i < 0:
+                unit = _policy_unit(index, self._pods, policy)
+                relinted += 1
+            else:
+                unit = self._policy_units[i]
+                if not unit.consulted.isdisjoint(touched):
+                    unit = _PolicyUnit(unit.findings, *_one_sided_unit(index, policy))
+                    relinted += 1
+            policy_units.append(unit)
+
+        flow_units = self._flow_units
+        if graph.flows is not old_graph.flows:
+            flow_units = {}
+            for flow in graph.flows:
+                unit = self._flow_units.get(id(flow))
+                flow_units[id(flow)] = unit if unit is not None else (flow, _flow_unit(graph, flow))
+
+        ref_counts = self._ref_counts
+        if changed:
+            ref_counts = defaultdict(int, ref_counts)
+            for i in gone:
+                ref_counts[old[i].ref] -= 1
+            for j in added:
+                ref_counts[policies[j].ref] += 1
+
+        return LintState(
+            graph=graph,
+            policies=policies,
+            index=index,
+            pods=self._pods,
+            population_findings=self._population_findings,
+            workload_units=workload_units,
+            flow_units=flow_units,
+            policy_units=policy_units,
+            ref_counts=ref_counts,
+            incremental=True,
+            relinted_policies=relinted,
+            relinted_workloads=sum(1 for w in index.graph.workloads if w.ref in touched),
+        )
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    return a is b or a == b
+
+
+def _match(old: tuple[Policy, ...], new: tuple[Policy, ...]) -> tuple[list[int], list[int], list[int]]:
+    """Pair each new policy with an equal old one: (old position per new position or -1, unpaired old, unpaired new).
+
+    Identity first (cheap), then equality among the policies of the same namespace and name.
+    """
+    by_id: dict[int, list[int]] = {}
+    for i, policy in enumerate(old):
+        by_id.setdefault(id(policy), []).append(i)
+    matched = [-1] * len(new)
+    used: set[int] = set()
+    rest = []
+    for j, policy in enumerate(new):
+        for i in by_id.get(id(policy), ()):
+            if i not in used:
+                used.add(i)
+                matched[j] = i
+                break
+        else:
+            rest.append(j)
+    by_name: dict[tuple[str, str], list[int]] = defaultdict(list)
+    if rest:
+        for i, policy in enumerate(old):
+            if i not in used:
+                by_name[(policy.namespace, policy.name)].append(i)
+    added = []
+    for j in rest:
+        policy = new[j]
+        candidates = by_name.get((policy.namespace, policy.name), [])
+        i = next((i for i in candidates if old[i] == policy), -1)
+        if i < 0:
+            added.append(j)
+        else:
+            candidates.remove(i)
+            used.add(i)
+            matched[j] = i
+    gone = [i for i in range(len(old)) if i not in used] if len(used) < len(old) else []
+    return matched, gone, added
+
+
+def _workload_unit(index: _Index, workload: Workload) -> list[Finding]:
+    return _missing_dns_of(index, workload) + _dns_blocked_of(index, workload) + _not_isolated_of(index, workload)
+
+
+def _flow_unit(graph: Graph, flow: Flow) -> list[Finding]:
+    return _isolates_kube_system_of(flow) + _unknown_named_port_of(graph, flow) + _egress_to_internet_of(graph, flow)
+
+
+def _one_sided_unit(index: _Index, policy: Policy) -> tuple[tuple[tuple[_ProbeKey, Finding], ...], frozenset[str]]:
+    candidates, consulted = _one_sided_candidates(index, policy)
+    return tuple(candidates), consulted
+
+
+def _policy_unit(index: _Index, pods: _PodIPs, policy: Policy) -> _PolicyUnit:
+    findings = (
+        _selector_matches_nothing_of(index, policy)
+        + _allows_all_of(policy)
+        + _cross_namespace_podselector_of(index, policy)
+        + _or_instead_of_and_of(index, policy)
+        + _redundant_rule_of(policy)
+    )
+    for where, block in _policy_ip_blocks(policy):
+        findings += _except_outside_cidr_of(where, block) + _ipblock_targets_pod_of(pods, where, block)
+    return _PolicyUnit(tuple(findings), *_one_sided_unit(index, policy))
