@@ -6,6 +6,9 @@
  * domain state: legality, policies and warnings are decided on the server.
  * The hidden forms carry the revision the page shows (copied from the canvas),
  * so a change made on an outdated page is refused with the current state.
+ * A large design's canvas is grouped: a collapsed namespace is one ".group"
+ * (a drop target, not draggable; double-click expands it), and the nodes of an
+ * expanded one are drawn shifted by data-ox/data-oy from where they are saved.
  */
 (function () {
   "use strict";
@@ -84,9 +87,13 @@
     return { x: a.x + dx * s, y: a.y + dy * s };
   }
 
+  function edgesOf(key) {
+    var k = CSS.escape(key);
+    return svg().querySelectorAll('.edge[data-src="' + k + '"], .edge[data-dst="' + k + '"]');
+  }
+
   function redrawEdges(moving) {
-    svg().querySelectorAll(".edge").forEach(function (edge) {
-      if (edge.dataset.src !== moving.key && edge.dataset.dst !== moving.key) return;
+    moving.edges.forEach(function (edge) {
       var a = boxOf(edge.dataset.src, moving), b = boxOf(edge.dataset.dst, moving);
       if (!a || !b) return;
       var p = clip(a, b), q = clip(b, a);
@@ -121,6 +128,7 @@
         type: "move", node: node, key: node.dataset.node, start: start, moved: false,
         box: { x: +node.dataset.x, y: +node.dataset.y, w: +node.dataset.w, h: +node.dataset.h },
         x: +node.dataset.x, y: +node.dataset.y,
+        edges: edgesOf(node.dataset.node), // looked up once: a pointermove must not scan every arrow
       };
     } else {
       gesture = { type: "pan", client: { x: evt.clientX, y: evt.clientY }, box: viewBox(), moved: false };
@@ -144,7 +152,7 @@
       var q = toSvg(evt), o = gesture.origin;
       gesture.draft.setAttribute("d", "M" + o.x.toFixed(1) + " " + o.y.toFixed(1) + " L" + q.x.toFixed(1) + " " + q.y.toFixed(1));
       var under = document.elementFromPoint(evt.clientX, evt.clientY);
-      var target = under && under.closest(".node, .region");
+      var target = under && under.closest(".node, .region, .group");
       if (target && target.dataset.node === gesture.key) target = null;
       if (gesture.target && gesture.target !== target) gesture.target.classList.remove("drop-target");
       if (target) target.classList.add("drop-target");
@@ -164,7 +172,9 @@
     gesture = null;
     if (g.type === "move" && g.moved) {
       suppressClick = true;
-      submit("move-form", { node: g.key, x: Math.round(g.box.x), y: Math.round(g.box.y) });
+      // saved where it would be drawn without the grouped layout's shift
+      var ox = +(g.node.dataset.ox || 0), oy = +(g.node.dataset.oy || 0);
+      submit("move-form", { node: g.key, x: Math.round(g.box.x - ox), y: Math.round(g.box.y - oy) });
     } else if (g.type === "draw") {
       endDraw(g);
       suppressClick = true;
@@ -201,6 +211,9 @@
       evt.stopPropagation();
       evt.preventDefault();
       suppressClick = false;
+    } else if (evt.detail > 1 && evt.target.closest && evt.target.closest(".group")) {
+      // a double-click's second click on a collapsed namespace: the first selected it, the double-click expands
+      evt.stopPropagation();
     }
   }, true);
 
@@ -226,6 +239,15 @@
     evt.preventDefault();
     zoom(evt.deltaY < 0 ? 0.9 : 1 / 0.9, toSvg(evt));
   }, { passive: false });
+
+  // Double-click a collapsed namespace: expand it.  Through the hidden form, which is never swapped: the
+  // double-click's first click has already asked to select the namespace, and that answer replaces the group.
+  document.addEventListener("dblclick", function (evt) {
+    var group = evt.target.closest && evt.target.closest(".group");
+    if (group && !evt.target.closest("[data-toggle]")) {
+      submit("expand-js-form", { namespace: group.dataset.node.slice("namespace:".length) });
+    }
+  });
 
   document.addEventListener("click", function (evt) {
     var button = evt.target.closest("[data-zoom]");

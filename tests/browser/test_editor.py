@@ -263,3 +263,38 @@ def test_a_viewer_selects_and_pans_but_cannot_move_or_draw(page, live_server, th
     expect(page.locator("#inspector-details")).to_contain_text("app=api")
     assert Design.objects.get(pk=three_tier.pk).revision == revision
     assert three_tier.workloads.count() == 3
+
+
+def test_a_large_design_opens_grouped_expands_a_namespace_and_drags_its_workload(page, live_server, user, monkeypatch):
+    """Above canvas.GROUP_ABOVE workloads (lowered here) each namespace is one node: double-click expands it,
+    its workloads drag like any other (saved where they would be without the grouped layout's shift)."""
+    from editor import bench, canvas
+
+    expect = _expect()
+    monkeypatch.setattr(canvas, "GROUP_ABOVE", 10)
+    design = bench.spec_design_create(owner=user, spec=bench.synthetic_spec(16, 4), name="large")
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/designs/{design.pk}/")
+    expect(page.locator(".group")).to_have_count(4)
+    expect(page.locator(".node.workload")).to_have_count(0)
+
+    page.dblclick('[data-node="namespace:team-001"] .group-title')
+    node = '[data-node="workload:team-001/svc-00013"]'
+    expect(page.locator(node)).to_have_count(1)
+    expect(page.locator(".group")).to_have_count(3)
+    before = design.workloads.get(name="svc-00013")
+    x, y = _centre(page, f"{node} .node-title")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y + 80, steps=8)
+    page.mouse.up()
+    expect(page.locator("#undo-button")).to_have_attribute(
+        "title", "Undo: Changed workload team-001/svc-00013 (Ctrl+Z)"
+    )
+    after = design.workloads.get(name="svc-00013")
+    assert after.x == pytest.approx(before.x, abs=3)
+    assert after.y > before.y + 20
+
+    page.click('[data-node="namespace:team-001"] [data-toggle="collapse"]')
+    expect(page.locator(".group")).to_have_count(4)
+    expect(page.locator(".node.workload")).to_have_count(0)
