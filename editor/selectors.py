@@ -135,24 +135,27 @@ def design_snapshot(data: DesignData) -> dict:
             "dns": design.dns,
         },
         "namespaces": [{"name": ns.name, "labels": ns.labels} for ns in data.namespaces],
-        "workloads": [
-            {
-                "namespace": data.refs[("namespace", w.namespace_id)],
-                "name": w.name,
-                "labels": w.labels,
-                "ports": w.ports,
-                "ip": w.ip,
-                "x": w.x,
-                "y": w.y,
-            }
-            for w in data.workloads
-        ],
+        "workloads": [_workload_dict(w, data.refs) for w in data.workloads],
         "policies": [p.manifest for p in data.imported_policies],
-        "externals": [
-            {"name": e.name, "cidr": e.cidr, "except": e.except_cidrs, "x": e.x, "y": e.y} for e in data.externals
-        ],
+        "externals": [_external_dict(e) for e in data.externals],
         "flows": [_flow_dict(f, data.refs) for f in data.flows],
     }
+
+
+def _workload_dict(w: models.Workload, refs: dict[tuple[str, int], str]) -> dict:
+    return {
+        "namespace": refs[("namespace", w.namespace_id)],
+        "name": w.name,
+        "labels": w.labels,
+        "ports": w.ports,
+        "ip": w.ip,
+        "x": w.x,
+        "y": w.y,
+    }
+
+
+def _external_dict(e: models.External) -> dict:
+    return {"name": e.name, "cidr": e.cidr, "except": e.except_cidrs, "x": e.x, "y": e.y}
 
 
 def _flow_dict(flow: models.Flow, refs: dict[tuple[str, int], str]) -> dict:
@@ -272,15 +275,17 @@ def design_load(design: models.Design) -> DesignData:
 
 
 @dataclass(frozen=True)
-class FlowChange:
-    """Flows a service changed: ``replaced`` maps a flow's pk to its new row (``None``: deleted), ``added``
-    are new rows (their pks are the highest: they load last)."""
+class Change:
+    """What a service changed, so the next state can be derived from the kept one: ``flows`` maps a flow's pk
+    to its new row (``None``: deleted), ``added`` are new flows (their pks are the highest: they load last),
+    ``moved`` are workload or external rows of which only the position changed."""
 
-    replaced: dict[int, models.Flow | None] = field(default_factory=dict)
+    flows: dict[int, models.Flow | None] = field(default_factory=dict)
     added: tuple[models.Flow, ...] = ()
+    moved: tuple[models.Workload | models.External, ...] = ()
 
 
-def design_load_after(design: models.Design, before: tuple, change: FlowChange) -> list | None:
+def design_load_after(design: models.Design, before: tuple, change: Change) -> list | None:
     """After ``change`` moved the design from the loaded state ``before`` to its current revision: keep the
     new state's data (derived from the kept ``before`` data, not loaded again) and return the revision delta
     (``revision_snapshot`` applies it), or ``None`` when ``before`` is not kept here."""
@@ -288,42 +293,78 @@ def design_load_after(design: models.Design, before: tuple, change: FlowChange) 
     if prev is None:
         return None
     try:
-        return _derive(design, prev, change)
-    except KeyError:  # a flow names a part the kept state does not have: load it whole instead
+        data, delta = _derive(design, prev, change)
+    except KeyError:  # the change names a part the kept state does not have: load it whole instead
         return None
+    _loaded_put(design.pk, _loaded_key(design), data)
+    return delta
 
 
-def _derive(design: models.Design, prev: DesignData, change: FlowChange) -> list:
-    flows, values, delta = [], [], []
+def _derive(design: models.Design, prev: DesignData, change: Change) -> tuple[DesignData, list]:
+    delta: list = []
+    data = replace(prev, design=design, derived={})
+    if change.moved:
+        data = _derive_moves(data, change.moved, delta)
+    if change.flows or change.added:
+        data = _derive_flows(data, prev, change, delta)
+    else:  # the graph is the same: so is everything worked out from it
+        data.derived.update(prev.derived)
+    return data, delta
+
+
+def _derive_moves(data: DesignData, moved, delta: list) -> DesignData:
+    """Rows that only moved: the same graph, the rows replaced (a row whose graph value changed is refused)."""
+    workloads, externals = list(data.workloads), list(data.externals)
+    for row in moved:
+        if isinstance(row, models.Workload):
+            index = next(i for i, w in enumerate(workloads) if w.pk == row.pk)
+            namespace = data.refs[("namespace", row.namespace_id)]
+            if _workload(row, namespace) != data.graph.workloads[index]:
+                raise KeyError(row.pk)
+            row.namespace = workloads[index].namespace  # share the loaded namespace row
+            workloads[index] = row
+            delta.append(["workloads", index, 1, [_workload_dict(row, data.refs)]])
+        else:
+            index = next(i for i, e in enumerate(externals) if e.pk == row.pk)
+            old = externals[index]
+            if (row.name, row.cidr, row.except_cidrs) != (old.name, old.cidr, old.except_cidrs):
+                raise KeyError(row.pk)
+            externals[index] = row
+            delta.append(["externals", index, 1, [_external_dict(row)]])
+    return replace(data, workloads=workloads, externals=externals)
+
+
+def _derive_flows(data: DesignData, prev: DesignData, change: Change, delta: list) -> DesignData:
+    flows, values, steps = [], [], []
     removed: list[nm.Flow] = []
     added: list[nm.Flow] = []
     for index, (row, value) in enumerate(zip(prev.flows, prev.graph.flows, strict=True)):
-        if row.pk not in change.replaced:
+        if row.pk not in change.flows:
             flows.append(row)
             values.append(value)
             continue
-        new = change.replaced[row.pk]
+        new = change.flows[row.pk]
         removed.append(value)
-        delta.append(["flows", index, 1, [] if new is None else [_flow_dict(new, prev.refs)]])
+        steps.append(["flows", index, 1, [] if new is None else [_flow_dict(new, prev.refs)]])
         if new is not None:
             flows.append(new)
             values.append(flow_value(new, prev.refs))
             added.append(values[-1])
-    delta.reverse()  # applied in order: later positions first, so earlier ones stay where they were
+    steps.reverse()  # applied in order: later positions first, so earlier ones stay where they were
     if change.added:
-        delta.append(["flows", len(flows), 0, [_flow_dict(f, prev.refs) for f in change.added]])
+        steps.append(["flows", len(flows), 0, [_flow_dict(f, prev.refs) for f in change.added]])
         for row in change.added:
             flows.append(row)
             values.append(flow_value(row, prev.refs))
             added.append(values[-1])
+    delta.extend(steps)
     graph = replace(prev.graph, flows=tuple(values))
-    data = replace(prev, design=design, flows=flows, graph=graph, derived={})
+    data = replace(data, flows=flows, graph=graph)
     base = prev.derived.get("compiled")
     if base is not None:  # compile (and lint) the new state from the old one: see Compiled
         base.forget_base()  # one step back is all a state keeps
         data.derived["compiled"] = Compiled(graph, base=base, removed=tuple(removed), added=tuple(added))
-    _loaded_put(design.pk, _loaded_key(design), data)
-    return delta
+    return data
 
 
 def apply_delta(snapshot: dict, delta: list) -> dict:

@@ -71,7 +71,7 @@ def _check(field: str, check, *args):
         raise _invalid(field, str(exc)) from None
 
 
-def _touch(design: models.Design, summary: str, actor=None, change: selectors.FlowChange | None = None) -> None:
+def _touch(design: models.Design, summary: str, actor=None, change: selectors.Change | None = None) -> None:
     """Every change bumps the design's revision (caches and ETags key off it) and records a snapshot.
 
     A ``change`` that says which flows changed lets the process derive the new state from the state it kept
@@ -336,7 +336,8 @@ def workload_update(
         raise _invalid("name", ERR_WORKLOAD_EXISTS.format(ref=f"{workload.namespace.name}/{workload.name}"))
     workload.full_clean()
     workload.save()
-    _touch(design, f"Changed workload {workload.ref}", actor)
+    moved = name is labels is ports is namespace is UNSET  # only the position: the next state derives
+    _touch(design, f"Changed workload {workload.ref}", actor, selectors.Change(moved=(workload,)) if moved else None)
     return workload
 
 
@@ -392,6 +393,7 @@ def external_update(
     y: float | None = UNSET,
     actor=None,
 ) -> models.External:
+    moved = name is cidr is except_ is UNSET  # only the position: the next state derives from the kept one
     name, cidr, excepts = _external_fields(
         external.design,
         external.name if name is UNSET else name,
@@ -406,7 +408,12 @@ def external_update(
         external.y = y
     external.full_clean()
     external.save()
-    _touch(external.design, f"Changed external {external.name}", actor)
+    _touch(
+        external.design,
+        f"Changed external {external.name}",
+        actor,
+        selectors.Change(moved=(external,)) if moved else None,
+    )
     return external
 
 
@@ -509,7 +516,7 @@ def flow_create(
     _flow_check(flow)
     flow.full_clean()
     flow.save()
-    _touch(design, f"Added flow {flow}", actor, selectors.FlowChange(added=(flow,)))
+    _touch(design, f"Added flow {flow}", actor, selectors.Change(added=(flow,)))
     return flow
 
 
@@ -527,7 +534,7 @@ def flow_update(
     _flow_check(flow)
     flow.full_clean()
     flow.save()
-    _touch(design, f"Changed flow {flow}", actor, selectors.FlowChange(replaced={flow.pk: flow}))
+    _touch(design, f"Changed flow {flow}", actor, selectors.Change(flows={flow.pk: flow}))
     return flow
 
 
@@ -535,7 +542,7 @@ def flow_update(
 def flow_delete(*, flow: models.Flow, actor=None) -> None:
     design, text, pk = flow.design, str(flow), flow.pk
     flow.delete()
-    _touch(design, f"Deleted flow {text}", actor, selectors.FlowChange(replaced={pk: None}))
+    _touch(design, f"Deleted flow {text}", actor, selectors.Change(flows={pk: None}))
 
 
 # ---------------------------------------------------------------- restore

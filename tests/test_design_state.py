@@ -119,3 +119,25 @@ def test_a_long_history_starts_a_new_whole_snapshot_every_so_often(three_tier, m
     assert all(r.number - r.base < 3 for r in revisions if r.base is not None)
     assert sum(r.snapshot is not None for r in revisions[-7:]) >= 2
     assert selectors.revision_snapshot(revisions[-1]) == selectors.design_snapshot(fresh(three_tier))
+
+
+def test_moving_a_workload_or_external_keeps_the_compiled_design_and_stores_a_delta(three_tier):
+    external = services.external_create(design=three_tier, name="corp", cidr="10.0.0.0/8", x=5, y=5)
+    compiled = selectors.design_compile(selectors.design_load(three_tier))
+    services.workload_update(workload=three_tier.workloads.get(name="db"), x=900, y=40)
+    services.external_update(external=external, x=77, y=88)
+    data = selectors.design_load(three_tier)
+    assert selectors.design_compile(data) is compiled  # nothing to compile again: the graph did not change
+    assert [(w.x, w.y) for w in data.workloads if w.name == "db"] == [(900, 40)]
+    latest = three_tier.revisions.order_by("-number").first()
+    assert latest.delta is not None
+    assert selectors.revision_snapshot(latest) == selectors.design_snapshot(fresh(three_tier))
+
+
+def test_changing_a_workloads_labels_loads_the_design_again(three_tier):
+    compiled = selectors.design_compile(selectors.design_load(three_tier))
+    services.workload_update(workload=three_tier.workloads.get(name="db"), labels={"app": "db", "v": "2"})
+    data = selectors.design_load(three_tier)
+    assert selectors.design_compile(data) is not compiled
+    assert data.graph == fresh(three_tier).graph
+    assert three_tier.revisions.order_by("-number").first().delta is None
