@@ -17,7 +17,7 @@ from editor.netpol import model as nm
 from editor.netpol.compile import Compilation, compile_design
 from editor.netpol.gcpause import without_gc
 from editor.netpol.importer import policy_from_manifest
-from editor.netpol.lint import Finding, lint
+from editor.netpol.lint import Finding, LintState
 from editor.netpol.render import manifests, to_yaml
 
 OWNER, EDITOR, VIEWER = "owner", models.DesignShare.EDITOR, models.DesignShare.VIEWER
@@ -112,7 +112,7 @@ class Cursor:
 
 
 def design_cursor(design: models.Design) -> Cursor:
-    revisions = design.revisions.only("number", "summary", "state", "undo_to")
+    revisions = design.revisions.only("design", "number", "summary", "state", "undo_to")
     latest = revisions.order_by("-number").first()
     if latest is None:  # a design from before revisions existed
         raise models.Revision.DoesNotExist(f"Design {design.pk} has no revisions.")
@@ -235,6 +235,14 @@ class DesignData:
 _LOADED: OrderedDict[int, tuple[tuple, DesignData]] = OrderedDict()
 _LOADED_SIZE = 8
 _LOADED_LOCK = threading.Lock()
+
+
+def forget_loaded() -> None:
+    """Drop every kept design and compiled result (tests and the benchmark: a process that kept nothing)."""
+    with _LOADED_LOCK:
+        _LOADED.clear()
+    with _COMPILED_LOCK:
+        _COMPILED.clear()
 
 
 def _loaded_key(design: models.Design) -> tuple:
@@ -455,8 +463,15 @@ class Compiled:
         return [kept.get(id(p)) or manifests([p])[0] for p in self.policies]
 
     @cached_property
+    def lint_state(self) -> LintState:
+        base = self._from_base("lint_state")
+        if base is not None:
+            return base.update(self.graph, self.policies)
+        return LintState.full(self.graph, self.policies)
+
+    @cached_property
     def findings(self) -> list[Finding]:
-        return lint(self.graph, self.policies)
+        return self.lint_state.findings
 
     def forget_base(self) -> None:
         """Drop the link to the previous state (so old states do not pile up once this one is worked out)."""

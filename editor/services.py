@@ -95,7 +95,10 @@ FULL_SNAPSHOT_EVERY = 100  # a delta chain is at most this long, so reading an o
 
 def _record(design: models.Design, summary: str, actor=None, delta: list | None = None) -> models.Revision:
     latest = (
-        design.revisions.exclude(number=design.revision).order_by("-number").only("number", "state", "base").first()
+        design.revisions.exclude(number=design.revision)
+        .order_by("-number")
+        .only("design", "number", "state", "base")
+        .first()
     )
     base = None
     if delta is not None and latest is not None and latest.number == design.revision - 1:

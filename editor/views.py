@@ -438,7 +438,7 @@ def _find(data: selectors.DesignData, key: str):
     kind, _, ref = (key or "").partition(":")
     # names from the graph, which lists every part in the rows' order (cheaper than naming rows one by one)
     if kind == "workload":
-        rows = zip(data.workloads, (w.ref for w in data.graph.workloads))
+        rows = zip(data.workloads, (w.ref for w in data.graph.workloads), strict=True)
     elif kind == "external":
         rows = ((e, e.name) for e in data.externals)
     elif kind == "namespace":
@@ -447,7 +447,7 @@ def _find(data: selectors.DesignData, key: str):
         source, _, destination = ref.partition(" -> ")
         rows = (
             (row, ref)
-            for row, flow in zip(data.flows, data.graph.flows)
+            for row, flow in zip(data.flows, data.graph.flows, strict=True)
             if flow.source.ref == source and flow.destination.ref == destination
         )
     else:

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def fresh(design):
     """The design loaded from the database, bypassing what the process kept."""
-    selectors._LOADED.clear()
+    selectors.forget_loaded()
     design.refresh_from_db()
     return selectors.design_load(design)
 
@@ -48,7 +48,7 @@ def test_a_flow_revision_stores_a_delta_that_gives_the_whole_design(three_tier):
 
 
 def test_without_a_kept_state_a_revision_stores_the_whole_design(three_tier):
-    selectors._LOADED.clear()
+    selectors.forget_loaded()
     services.flow_create(
         design=three_tier, source={"workload": "shop/frontend"}, destination={"workload": "shop/db"}, ports=[]
     )
