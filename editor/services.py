@@ -21,7 +21,7 @@ from django.utils import timezone
 from editor import models, selectors
 from editor.netpol import importer, render, validate
 from editor.netpol import model as nm
-from editor.netpol.gcpause import paused_gc
+from editor.netpol.gcpause import paused_gc, without_gc
 
 UNSET: Any = object()
 
@@ -767,6 +767,7 @@ def _import_layout(namespaces: list[str], workloads) -> dict[tuple[str, str], tu
     return out
 
 
+@without_gc  # tens of thousands of rows and value objects, no cycles: see editor/netpol/gcpause.py
 @transaction.atomic
 def design_import(
     *,
@@ -813,7 +814,7 @@ def design_import(
         )
         for w in imported.workloads
     )
-    rendered = [render.policy_manifest(p) for p in imported.policies]
+    rendered = [importer.kept_manifest(p) for p in imported.policies]  # read back without validating again
     models.ImportedPolicy.objects.bulk_create(
         models.ImportedPolicy(design=design, namespace=p.namespace, name=p.name, manifest=m)
         for p, m in zip(imported.policies, rendered, strict=True)

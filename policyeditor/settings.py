@@ -106,6 +106,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The import page takes what the importer takes (editor.netpol.importer.MAX_BYTES, 16 MiB: a cluster of 5,000
+# workloads), pasted or uploaded; Django's 2.5 MB default would refuse a pasted one with a bare 400.  The
+# margin is for the form's other fields.  Uploaded files are spooled to disk above FILE_UPLOAD_MAX_MEMORY_SIZE.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 17 * 1024 * 1024
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "design-list"
 LOGOUT_REDIRECT_URL = "login"

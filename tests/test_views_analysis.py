@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from editor import models, services
+from editor.netpol import importer
 
 pytestmark = pytest.mark.django_db
 
@@ -281,3 +282,38 @@ def test_structured_form_errors_are_shown_and_nothing_changes(alice, imported, c
     assert needle in response.content.decode().replace("&#x27;", "'")
     complex_policy.refresh_from_db()
     assert complex_policy.manifest == before
+
+
+# Django refuses a form whose fields hold more than DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default): the page
+# must take as much as the importer does, pasted or uploaded (a 5,000-workload cluster is ~9 MB of JSON).
+BIG_PADDING = "# " + "x" * 98 + "\n"  # 100 bytes of comment per line
+
+
+def big_body(size: int) -> str:
+    return BIG_PADDING * (size // len(BIG_PADDING)) + PODS_AND_POLICY
+
+
+def test_import_page_takes_pasted_text_larger_than_djangos_default_form_limit(alice, user):
+    body = big_body(3 * 1024 * 1024)
+    response = alice.post(reverse("design-import-page"), {"name": "big", "text": body})
+    assert response.status_code == 302, response.content[:500]
+    assert models.Design.objects.get(owner=user, name="big").imported_policies.count() == 1
+
+
+def test_import_page_takes_an_uploaded_file_up_to_the_importers_limit(alice, user):
+    body = big_body(importer.MAX_BYTES - 64 * 1024).encode()
+    upload = SimpleUploadedFile("cluster.yaml", body, content_type="application/yaml")
+    response = alice.post(reverse("design-import-page"), {"name": "big", "files": [upload]})
+    assert response.status_code == 302, response.content[:500]
+
+
+def test_import_page_refuses_a_file_over_the_importers_limit_with_the_limit_named(alice):
+    upload = SimpleUploadedFile("cluster.yaml", big_body(importer.MAX_BYTES + 1024).encode())
+    response = alice.post(reverse("design-import-page"), {"name": "big", "files": [upload]})
+    assert response.status_code == 400
+    assert f"{importer.MAX_BYTES >> 20} MiB" in response.content.decode()
+    assert not models.Design.objects.exists()
+
+
+def test_djangos_form_limit_leaves_room_for_the_importers_limit(settings):
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE >= importer.MAX_BYTES + 64 * 1024

@@ -16,13 +16,18 @@ aliases ("billion laughs"), and absurd nesting.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from typing import Any
 
 import yaml
 
-from . import validate
+from . import render, validate
 from .gcpause import without_gc
 from .model import (
     NAMESPACE_NAME_LABEL,
@@ -40,8 +45,10 @@ from .model import (
     Workload,
 )
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_DOCUMENTS = 5000
+# A cluster of 5,000 workloads (Namespaces, a Deployment each, ~5,000 NetworkPolicies) is ~9 MB of compact
+# JSON, more as YAML.  Anchors and aliases are refused, so the work is linear in the bytes.
+MAX_BYTES = 16 * 1024 * 1024
+MAX_DOCUMENTS = 20_000  # the same cluster as one document per object is ~10,000 documents
 MAX_DEPTH = 64
 DEFAULT_NAMESPACE = "default"
 NETWORK_POLICY_API_VERSION = "networking.k8s.io/v1"
@@ -57,7 +64,10 @@ WORKLOAD_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "CronJob": ("batch/v1", ("spec", "jobTemplate", "spec", "template")),
 }
 
-ERR_TOO_LARGE = "The body is {size} bytes: at most {limit} bytes (5 MiB) can be imported at once; split the file."
+ERR_TOO_LARGE = (
+    f"The body is {{size}} bytes: at most {{limit}} bytes ({MAX_BYTES >> 20} MiB) can be imported at once; "
+    "split the file."
+)
 ERR_TOO_MANY = "The body has more than {limit} documents: split it into several imports."
 ERR_ALIAS = (
     "YAML anchors and aliases (&name, *name) are not accepted (they can expand a small file into a huge "
@@ -170,6 +180,79 @@ def _scan(text: str) -> None:
         ) from None
 
 
+# ---------------------------------------------------------------- JSON bodies, read as YAML would read them
+#
+# ``kubectl get -o json`` output (and JSON documents between '---' lines) is YAML too, and libyaml needs ~40×
+# longer than ``json.loads`` to read it.  JSON is read with ``json`` only where that gives exactly what the YAML
+# reader gives; any body with something where the two could differ goes the YAML way, which then accepts or
+# refuses it as before: the fast path never decides an error.  Differences, and how they are kept out:
+# - numbers with a fraction or exponent and NaN/Infinity: resolved by PyYAML's own resolver and constructor
+#   (``1e3`` and ``NaN`` are strings to YAML 1.1, ``1.5e+3`` a float);
+# - characters YAML does not accept in a stream, or reads as line breaks inside quotes (tab, CR, C0/C1 controls,
+#   NEL, LINE/PARAGRAPH SEPARATOR, BOM, lone surrogates), and surrogate escapes (``\ud83d``: YAML refuses them);
+# - a key whose ':' is not right after it on the same line, or 1,000+ characters after its start (libyaml's
+#   simple-key limit): YAML refuses both;
+# - document markers other than a bare '---' line, comments, directives: not JSON, so ``json`` refuses them.
+# Duplicate keys: both readers keep the last value (at the first key's place), as before.
+# The limits (documents, depth) are checked the same way; a body over a limit goes the YAML way for its error.
+
+_JSON_UNSAFE_CHARACTER = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_JSON_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_JSON_KEY_APART = re.compile(r'"\s+:')  # whitespace (a line break) between a key and its ':'
+# keys of 990+ characters (495+ characters or escapes): the sieve is fast, the test exact (and ~10× slower)
+_JSON_MAYBE_LONG = re.compile(r'"(?=[^"]{900})|\\"')
+_JSON_LONG_KEY = re.compile(r'"(?>[^"\\\n]|\\.){495,}":')
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_JSON_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_JSON_BRACKET_STEP = {"{": 1, "[": 1, "}": -1, "]": -1}
+_DOCUMENT_START = re.compile(r"^---$", re.MULTILINE)
+_YAML_RESOLVER = yaml.resolver.Resolver()
+_YAML_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def _yaml_plain_scalar(token: str) -> Any:
+    """A JSON number with a fraction or an exponent, or NaN/Infinity, as YAML reads the same plain scalar."""
+    node = yaml.ScalarNode(_YAML_RESOLVER.resolve(yaml.ScalarNode, token, (True, False)), token)
+    return _YAML_CONSTRUCTOR.yaml_constructors[node.tag](_YAML_CONSTRUCTOR, node)
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of mappings and lists in valid JSON text (0 for a scalar)."""
+    brackets = _JSON_NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_JSON_BRACKET_STEP.__getitem__, brackets)), default=0)
+
+
+def _load_json(text: str) -> list[tuple[int, Any]] | None:
+    """What :func:`load_documents` answers, when every document is JSON that YAML reads the same; else None."""
+    stripped = text.lstrip(" \n-")
+    if stripped[:1] not in ("{", "[", ""):  # not worth a look: YAML
+        return None
+    if _JSON_UNSAFE_CHARACTER.search(text) or _JSON_SURROGATE_ESCAPE.search(text) or _JSON_KEY_APART.search(text):
+        return None
+    if _JSON_MAYBE_LONG.search(text) and _JSON_LONG_KEY.search(text):
+        return None
+    chunks = _DOCUMENT_START.split(text)
+    if not chunks[0].strip(" \n"):  # nothing before the first '---' (or no '---' and nothing at all)
+        chunks = chunks[1:]
+    if len(chunks) > MAX_DOCUMENTS:
+        return None
+    out: list[tuple[int, Any]] = []
+    for number, chunk in enumerate(chunks, start=1):
+        if not chunk.strip(" \n"):
+            continue  # an empty document, as YAML's None
+        try:
+            data = json.loads(chunk, parse_float=_yaml_plain_scalar, parse_constant=_yaml_plain_scalar)
+        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError; so is an int of 4,300+ digits
+            return None
+        if data is not None:
+            out.append((number, data))
+    if _json_depth(text) > MAX_DEPTH:
+        return None
+    return out
+
+
 def load_documents(text: str | bytes) -> list[tuple[int, Any]]:
     """``(document number, data)`` for every non-empty document; raises :class:`ImportFailed`."""
     if isinstance(text, bytes):
@@ -181,6 +264,13 @@ def load_documents(text: str | bytes) -> list[tuple[int, Any]]:
             raise ImportFailed([DocumentError(1, "", "The body is not UTF-8 text: save the file as UTF-8.")]) from None
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise ImportFailed([DocumentError(1, "", ERR_TOO_LARGE.format(size=len(text.encode()), limit=MAX_BYTES))])
+    documents = _load_json(text)
+    if documents is not None:
+        return documents
+    return _load_yaml(text)
+
+
+def _load_yaml(text: str) -> list[tuple[int, Any]]:
     _scan(text)
     out: list[tuple[int, Any]] = []
     number = 0
@@ -191,6 +281,10 @@ def load_documents(text: str | bytes) -> list[tuple[int, Any]]:
     except yaml.YAMLError as exc:
         raise ImportFailed(
             [DocumentError(number + 1, "", f"This document cannot be read ({_mark(exc)}): fix the YAML.")]
+        ) from None
+    except ValueError as exc:  # a scalar YAML matches but Python cannot build: a 4,300+ digit int, a 13th month
+        raise ImportFailed(
+            [DocumentError(number + 1, "", f"A value in this document cannot be read ({exc}): fix or quote it.")]
         ) from None
     return out
 
@@ -683,13 +777,55 @@ def parse_policy(text: str) -> Policy:
     return policy
 
 
+# ---------------------------------------------------------------- stored manifests read back
+#
+# A design keeps imported policies as rendered manifests and reads them back, validated, on every load of
+# the design: 5,025 of them took ~0.7 s CPU, on each import and each load.  A manifest read before (or just
+# rendered from a valid policy by :func:`kept_manifest`) is known by a digest of its JSON text and not
+# validated again: its policy is an immutable value, and the same manifest always reads as the same policy.
+
+_READ_BACK: dict[bytes, Policy] = {}
+_READ_BACK_SIZE = 20_000
+_READ_BACK_LOCK = threading.Lock()
+
+
+def _manifest_digest(manifest: Any) -> bytes | None:
+    try:
+        text = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):  # not JSON data (a datetime from YAML, a cycle): not remembered
+        return None
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def _remember(digest: bytes | None, policy: Policy) -> None:
+    if digest is None:
+        return
+    with _READ_BACK_LOCK:
+        _READ_BACK[digest] = policy
+        while len(_READ_BACK) > _READ_BACK_SIZE:
+            del _READ_BACK[next(iter(_READ_BACK))]  # the oldest
+
+
+def kept_manifest(policy: Policy) -> dict:
+    """The manifest to store for an imported policy; :func:`policy_from_manifest` reads it back as ``policy``
+    without validating it again (rendering and reading back are inverse: tests/netpol/test_importer.py)."""
+    manifest = render.policy_manifest(policy)
+    _remember(_manifest_digest(manifest), policy)
+    return manifest
+
+
 def policy_from_manifest(manifest: dict) -> Policy:
     """A stored (rendered) manifest back into the domain; raises :class:`ImportFailed` if it is invalid."""
+    digest = _manifest_digest(manifest)
+    known = _READ_BACK.get(digest) if digest is not None else None
+    if known is not None:
+        return known
     errors: list[DocumentError] = []
     doc = _Doc(1, errors)
     policy = _policy(doc, "", manifest)
     if errors or policy is None:
         raise ImportFailed(errors or [DocumentError(1, "", "The NetworkPolicy could not be read.")])
+    _remember(digest, policy)
     return policy
 
 
@@ -703,6 +839,7 @@ __all__ = [
     "Skipped",
     "import_manifests",
     "import_sources",
+    "kept_manifest",
     "load_documents",
     "parse_policy",
     "policy_from_manifest",

@@ -205,7 +205,14 @@ def test_too_large_body_is_refused(api):
     body = "# padding\n" * (importer.MAX_BYTES // 10 + 10)
     response = post(api, body)
     assert response.status_code == 400
-    assert "5 MiB" in response.json()["errors"][0]["message"]
+    assert f"{importer.MAX_BYTES >> 20} MiB" in response.json()["errors"][0]["message"]
+
+
+def test_a_body_larger_than_djangos_default_limit_and_within_the_importers_is_imported(api):
+    padding = ("# " + "x" * 98 + "\n") * (3 * 1024 * 1024 // 100)  # 3 MiB: over Django's 2.5 MB default
+    response = post(api, padding + SHOP)
+    assert response.status_code == 201, response.content[:500]
+    assert models.Design.objects.get(pk=response.json()["id"]).imported_policies.count() == 1
 
 
 def test_not_yaml_is_a_400_with_the_line(api):

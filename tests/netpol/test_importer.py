@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from editor.netpol import analyze
+from editor.netpol import analyze, importer
 from editor.netpol.compile import compile_design
 from editor.netpol.importer import (
     MAX_DEPTH,
@@ -265,3 +267,164 @@ def test_several_files_count_documents_each_and_name_the_file():
     ((source, document, path),) = [(e.source, e.document, e.path) for e in info.value.errors]
     assert (source, document, path) == ("b.yaml", 2, "spec.podSelector")
     assert info.value.errors[0].as_dict()["source"] == "b.yaml"
+
+
+# ---------------------------------------------------------------- JSON bodies (read by json, as YAML reads them)
+
+
+def json_body(documents: list, **dumps) -> str:
+    return "".join(f"---\n{json.dumps(d, **dumps)}\n" for d in documents)
+
+
+def yaml_read(text: str):
+    """What the YAML reader alone makes of a body: its documents, or its errors."""
+    try:
+        return importer._load_yaml(text)
+    except ImportFailed as exc:
+        return [(e.document, e.path, e.message) for e in exc.errors]
+
+
+def read(text: str):
+    try:
+        return importer.load_documents(text)
+    except ImportFailed as exc:
+        return [(e.document, e.path, e.message) for e in exc.errors]
+
+
+@pytest.fixture
+def no_yaml_reader(monkeypatch):
+    def refuse(text):
+        raise AssertionError("the YAML reader was used")
+
+    monkeypatch.setattr(importer, "_load_yaml", refuse)
+
+
+def test_json_bodies_are_read_without_the_yaml_reader(no_yaml_reader):
+    manifests_ = [json.loads(json.dumps(m)) for m in ms.namespace_manifests()]
+    for text in (
+        json_body(manifests_),
+        json_body(manifests_, indent=2),
+        json.dumps({"kind": "List", "items": manifests_}),
+    ):
+        assert [n.name for n in import_manifests(text).namespaces] == ["ns1", "ns2"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ms.policies(max_size=4), ms.pods(min_size=0, max_size=3), st.sampled_from([None, 2]))
+def test_json_and_yaml_bodies_give_the_same_design(original, design_pods, indent):
+    yaml_text = ms.body(design_pods, original)
+    documents = list(yaml.safe_load_all(yaml_text))
+    assert import_manifests(json_body(documents, indent=indent)) == import_manifests(yaml_text)
+
+
+def test_json_and_yaml_bodies_give_the_same_errors():
+    bad = [
+        yaml.safe_load(netpol("ingress: [{ports: [{protocol: tcp}]}]\n")),
+        {"apiVersion": "v1", "kind": "List", "items": [yaml.safe_load(netpol("egress: [{to: [{}]}]\n", name="Q"))]},
+        "not an object",
+    ]
+    with pytest.raises(ImportFailed) as from_json:
+        import_manifests(json_body(bad))
+    with pytest.raises(ImportFailed) as from_yaml:
+        import_manifests(yaml.safe_dump_all(bad))
+    assert from_json.value.errors == from_yaml.value.errors
+    assert {(e.document, e.path) for e in from_json.value.errors} == {
+        (1, "spec.ingress[0].ports[0].protocol"),
+        (2, "items[0].metadata.name"),
+        (2, "items[0].spec.egress[0].to[0]"),
+        (3, ""),
+    }
+
+
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=6)
+    | st.sampled_from(["1e3", "NaN", "yes", "~", "a: b", "# c", "*x", "&y", "<<", "\u2028", "\x85", "\ufeff", "😀"])
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(json_values, max_size=3),
+    st.sampled_from([None, 0, 2]),
+    st.booleans(),
+    st.sampled_from([(",", ":"), (", ", ": ")]),
+)
+def test_any_json_body_reads_as_yaml_reads_it(documents, indent, ensure_ascii, separators):
+    text = json_body(documents, indent=indent, ensure_ascii=ensure_ascii, separators=separators)
+    assert repr(read(text)) == repr(yaml_read(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":1e3,"b":1.5e3,"c":1.5e+3,"d":-0.0,"e":1E+2,"f":NaN,"g":-Infinity,"h":12345678901234567890}',
+        '{"a":1,"a":2,"b":3}',  # duplicate keys: both keep the last value
+        '{"a":"\\ud83d\\ude00"}',  # YAML refuses surrogate escapes
+        '{"' + "k" * 1100 + '":1}',  # libyaml's 1,024-character limit on keys
+        '{"' + '\\"' * 600 + '":1}',
+        '{"a"\n:1}',  # a key's ':' on the next line
+        '{"a" : 1}',
+        '{"a":"x\ty"}',
+        '{"a":"x\u2028y"}',  # a line break to YAML, inside quotes: folded
+        '\ufeff{"a":1}',
+        '---\n{"a":1}\n---\n---\nnull\n',
+        '{"a":1}\n---',
+        "\n---\n[-1,\n-2\n]",
+        "--- {}\n",
+        '---\n{"a":1}\n...\n',
+        '{"a":[1,2,]}',
+        '{"a":1}\n# a comment\n',
+        "---\n[[[" + "1" * 5000 + "]]]",  # an int Python will not build
+        "---\n" + "[" * MAX_DEPTH + "]" * MAX_DEPTH,
+        "---\n" + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+        '{"a":"[[[[["}',
+        "",
+        "---\n",
+    ],
+)
+def test_json_where_yaml_could_read_it_differently_is_read_as_yaml_reads_it(text):
+    assert repr(read(text)) == repr(yaml_read(text))
+
+
+def test_hostile_json_is_refused_like_hostile_yaml():
+    deep = "---\n" + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n"
+    assert "nested" in errors_of(deep)[0][2]
+    many = "---\n{}\n" * (importer.MAX_DOCUMENTS + 1)
+    assert errors_of(many) == [
+        (importer.MAX_DOCUMENTS + 1, "", importer.ERR_TOO_MANY.format(limit=importer.MAX_DOCUMENTS))
+    ]
+
+
+def test_a_value_python_cannot_build_is_an_import_error_not_a_crash():
+    (error,) = errors_of("---\nport: " + "1" * 5000 + "\n")
+    assert error[0] == 1 and "cannot be read" in error[2]
+
+
+# ---------------------------------------------------------------- kept policies read back
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ms.policies(max_size=4))
+def test_a_kept_manifest_reads_back_as_the_policy_it_was_rendered_from(original):
+    for manifest in original:
+        policy = policy_from_manifest(manifest)
+        importer._READ_BACK.clear()
+        assert policy_from_manifest(importer.kept_manifest(policy)) == policy  # remembered
+        importer._READ_BACK.clear()
+        assert policy_from_manifest(policy_manifest(policy)) == policy  # validated again: the same
+
+
+def test_an_invalid_stored_manifest_is_refused_every_time():
+    manifest = yaml.safe_load(netpol("ingress: [{ports: [{protocol: tcp}]}]\n"))
+    for _ in range(2):
+        with pytest.raises(ImportFailed):
+            policy_from_manifest(manifest)
