@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Any
 
 from . import validate
 from .analyze import Host, peer_matches, selecting_policies, side_verdict
@@ -217,11 +219,28 @@ class _Index:
                 self._by_label[pair].append(w)
         self._set_policies(policies)
 
-    def with_policies(self, policies: list[Policy] | tuple[Policy, ...]) -> _Index:
-        """The same design with other policies: shares this index's caches of the population (hosts, peers)."""
+    def with_policies(
+        self,
+        policies: list[Policy] | tuple[Policy, ...],
+        removed: list[Policy] | None = None,
+        inserted: list[Policy] | None = None,
+    ) -> _Index:
+        """The same design with other policies: shares this index's caches of the population (hosts, peers).
+
+        With ``removed`` (objects of this index's policies) and ``inserted`` (objects of ``policies``), the
+        policy tables are patched rather than built again: ``policies`` must be this index's policies without
+        ``removed``, with ``inserted``, in any order.
+        """
         other = object.__new__(_Index)
         other.__dict__.update(self.__dict__)
-        other._set_policies(policies)
+        if removed is None or inserted is None:
+            other._set_policies(policies)
+            return other
+        other._selecting = {}
+        other._policy_position = {id(p): i for i, p in enumerate(policies)}
+        other.by_namespace = _patched(self.by_namespace, removed, inserted, _namespace_of)
+        other._policies_by_label = _patched(self._policies_by_label, removed, inserted, _first_label_of)
+        other._policies_unlabelled = _patched(self._policies_unlabelled, removed, inserted, _unlabelled_of)
         return other
 
     def _set_policies(self, policies: list[Policy] | tuple[Policy, ...]) -> None:
@@ -301,6 +320,43 @@ class _Index:
         return side_verdict(self.selecting(host, direction), host, direction, other, protocol, port)
 
 
+def _namespace_of(policy: Policy) -> str:
+    return policy.namespace
+
+
+def _first_label_of(policy: Policy) -> tuple[str, str, str] | None:
+    labels = policy.pod_selector.match_labels
+    return (policy.namespace, *labels[0]) if labels else None
+
+
+def _unlabelled_of(policy: Policy) -> str | None:
+    return None if policy.pod_selector.match_labels else policy.namespace
+
+
+def _patched(groups: dict, removed: list[Policy], inserted: list[Policy], key: Callable[[Policy], Any]) -> dict:
+    """``groups`` (key → policies) without the objects ``removed`` and with ``inserted``; ``groups`` unchanged."""
+    out = defaultdict(list, groups)
+    copied = set()
+    for policy in removed:
+        k = key(policy)
+        if k is None:
+            continue
+        if k not in copied:
+            out[k] = list(out[k])
+            copied.add(k)
+        members = out[k]
+        del members[next(i for i, p in enumerate(members) if p is policy)]
+    for policy in inserted:
+        k = key(policy)
+        if k is None:
+            continue
+        if k not in copied:
+            out[k] = list(out[k])
+            copied.add(k)
+        out[k].append(policy)
+    return out
+
+
 def _rules(policy: Policy) -> list[tuple[str, int, Rule]]:
     return [("ingress", i, r) for i, r in enumerate(policy.ingress)] + [
         ("egress", i, r) for i, r in enumerate(policy.egress)
@@ -361,20 +417,29 @@ _ProbeKey = tuple[str, str, str, int]  # (source, destination, protocol, port)
 def one_sided_flow(graph: Graph, policies: list[Policy]) -> list[Finding]:
     """A rule names pods on one side, but the other side's policies do not let the traffic through."""
     index = _Index(graph, policies)
-    return _first_per_key(_one_sided_candidates(index, policy)[0] for policy in policies)
+    return _first_per_key(
+        candidate for policy in policies for segment in _one_sided_segments(index, policy)[0] for candidate in segment
+    )
 
 
-def _one_sided_candidates(index: _Index, policy: Policy) -> tuple[list[tuple[_ProbeKey, Finding]], frozenset[str]]:
+_Candidates = tuple[tuple[_ProbeKey, Finding], ...]
+
+
+def _one_sided_segments(
+    index: _Index, policy: Policy, before: list[_Candidates] | None = None, touched: AbstractSet[str] = frozenset()
+) -> tuple[list[_Candidates], frozenset[str]]:
     """What ``policy`` alone reports as one-sided, keyed by probe, and the workloads whose policies it consulted.
 
-    The design-wide report keeps the first finding per key in policy order (``_first_per_key``); a policy's
-    candidates change only with the policy itself, the population, or the policies selecting a consulted workload.
+    One segment per (rule, selected pod, peer workload), in the order the rules, pods and peers come: the
+    probes of one pair against the peer's policies.  The design-wide report keeps the first finding per key
+    in policy order (``_first_per_key``).  A segment changes only with the policy, the population, or the
+    policies selecting its peer workload: given the segments of ``before`` (same policy and population),
+    only those whose peer is in ``touched`` are probed again.
     """
     selected = index.selected(policy)
     if not selected:
         return [], frozenset()
-    candidates: list[tuple[_ProbeKey, Finding]] = []
-    reported: set[_ProbeKey] = set()  # a later probe of a key reported here could never be the first
+    segments: list[_Candidates] = []
     consulted: set[str] = set()
     for direction, number, rule in _rules(policy):
         specific = [p for p in rule.peers if p.pod_selector is not None and not p.pod_selector.is_empty]
@@ -385,18 +450,18 @@ def _one_sided_candidates(index: _Index, policy: Policy) -> tuple[list[tuple[_Pr
             for other in others.values():
                 if other.ref == pod.ref:
                     continue
+                if before is not None and other.ref not in touched:
+                    segments.append(before[len(segments)])
+                    continue
                 source, destination = (pod, other) if direction == "egress" else (other, pod)
+                segment = []
                 for protocol, port in _probe_ports(rule, destination):
-                    key = (source.ref, destination.ref, protocol, port)
-                    if key in reported:
-                        continue
                     verdict = index.side(index.host(other), other_direction, index.host(pod), protocol, port)
                     if verdict.allowed:
                         continue
-                    reported.add(key)
-                    candidates.append(
+                    segment.append(
                         (
-                            key,
+                            (source.ref, destination.ref, protocol, port),
                             Finding(
                                 ONE_SIDED_FLOW,
                                 "warning",
@@ -409,18 +474,18 @@ def _one_sided_candidates(index: _Index, policy: Policy) -> tuple[list[tuple[_Pr
                             ),
                         )
                     )
-    return candidates, frozenset(consulted)
+                segments.append(tuple(segment))
+    return segments, frozenset(consulted)
 
 
-def _first_per_key(candidate_lists: Iterable[list[tuple[_ProbeKey, Finding]]]) -> list[Finding]:
+def _first_per_key(candidates: Iterable[tuple[_ProbeKey, Finding]]) -> list[Finding]:
     """One finding per probe key: the first reported, in policy order."""
     seen: set[_ProbeKey] = set()
     findings = []
-    for candidates in candidate_lists:
-        for key, finding in candidates:
-            if key not in seen:
-                seen.add(key)
-                findings.append(finding)
+    for key, finding in candidates:
+        if key not in seen:
+            seen.add(key)
+            findings.append(finding)
     return findings
 
 
@@ -757,19 +822,25 @@ class _PolicyUnit:
     """What one policy contributes: its own findings (policy + population) and its one-sided candidates."""
 
     findings: tuple[Finding, ...]
-    one_sided: tuple[tuple[_ProbeKey, Finding], ...]
-    consulted: frozenset[str]  # workloads whose selecting policies the one-sided candidates read
+    segments: list[_Candidates]  # see _one_sided_segments
+    one_sided: _Candidates  # the segments, joined
+    consulted: frozenset[str]  # workloads whose selecting policies the segments read
+
+    @classmethod
+    def of(cls, findings: tuple[Finding, ...], segments: list[_Candidates], consulted: frozenset[str]) -> _PolicyUnit:
+        return cls(findings, segments, tuple(c for segment in segments for c in segment), consulted)
 
 
 class LintState:
     """``lint(graph, policies)`` kept by unit (workload, flow, policy), so that an edit is linted again quickly.
 
     ``LintState.full(graph, policies).findings == lint(graph, policies)``, and ``state.update(graph2, policies2)``
-    is ``LintState.full(graph2, policies2)`` for any design; it is fast when the population (namespaces, workloads,
-    externals) is unchanged and few policies changed, as after adding or deleting a flow. What changed is decided
-    by equality (identity only saves time): units of unchanged flows and policies are kept, the workloads that a
-    changed policy (old or new version) selects are linted again, and so are the one-sided candidates of policies
-    that consulted those workloads. ``incremental`` and the ``relinted_*`` counts say what an update did.
+    gives the findings of ``lint(graph2, policies2)`` for any design; it is fast when the population (namespaces,
+    workloads, externals) is unchanged and few policies changed, as after adding or deleting a flow.  Equality
+    decides what changed (identity only saves time): the units of unchanged flows and policies are kept, the
+    workloads that a changed policy (old or new version) selects are linted again, and so are the one-sided
+    probes of other policies against those workloads.  ``incremental`` and the ``relinted_*`` counts say what
+    an update did.
     """
 
     # Above this share of changed policies (a settings change rewrites them all) a full lint is as fast.
@@ -784,9 +855,10 @@ class LintState:
         policies: tuple[Policy, ...],
         index: _Index,
         pods: _PodIPs,
+        positions: dict[str, list[int]],
         population_findings: list[Finding],
         workload_units: list[list[Finding]],
-        flow_units: dict[int, tuple[Flow, list[Finding]]],
+        flow_units: list[list[Finding]],
         policy_units: list[_PolicyUnit],
         ref_counts: dict[str, int],
         incremental: bool,
@@ -797,26 +869,24 @@ class LintState:
         self._policies = policies
         self._index = index
         self._pods = pods
+        self._positions = positions  # of the workloads, by ref
         self._population_findings = population_findings
-        self._workload_units = workload_units
-        self._flow_units = flow_units  # by id of the flow, which the unit keeps alive
-        self._policy_units = policy_units
+        self._workload_units = workload_units  # per workload of the design
+        self._flow_units = flow_units  # per flow of the design
+        self._policy_units = policy_units  # per policy
         self._ref_counts = ref_counts
         self.incremental = incremental
         self.relinted_policies = relinted_policies
         self.relinted_workloads = relinted_workloads
         findings = list(population_findings)
-        for flow in graph.flows:
-            found = flow_units[id(flow)][1]
-            if found:
-                findings.extend(found)
-        for found in workload_units:
-            if found:
-                findings.extend(found)
+        for units in (flow_units, workload_units):
+            for found in units:
+                if found:
+                    findings.extend(found)
         for unit in policy_units:
             if unit.findings:
                 findings.extend(unit.findings)
-        findings.extend(_first_per_key(unit.one_sided for unit in policy_units if unit.one_sided))
+        findings.extend(_first_per_key(c for unit in policy_units if unit.one_sided for c in unit.one_sided))
         findings.extend(_duplicates(ref_counts))
         # sort_key is the whole finding: findings with equal keys are equal, so the order of the parts is free
         self.findings = sorted(findings, key=Finding.sort_key)
@@ -830,6 +900,9 @@ class LintState:
         population_findings = selector_overlap(graph, [])
         for where, block in _external_ip_blocks(graph):
             population_findings += _except_outside_cidr_of(where, block) + _ipblock_targets_pod_of(pods, where, block)
+        positions: dict[str, list[int]] = defaultdict(list)
+        for position, workload in enumerate(graph.workloads):
+            positions[workload.ref].append(position)
         ref_counts: dict[str, int] = defaultdict(int)
         for policy in policies:
             ref_counts[policy.ref] += 1
@@ -838,9 +911,10 @@ class LintState:
             policies=policies,
             index=index,
             pods=pods,
+            positions=positions,
             population_findings=population_findings,
             workload_units=[_workload_unit(index, w) for w in graph.workloads],
-            flow_units={id(flow): (flow, _flow_unit(graph, flow)) for flow in graph.flows},
+            flow_units=[_flow_unit(graph, flow) for flow in graph.flows],
             policy_units=[_policy_unit(index, pods, policy) for policy in policies],
             ref_counts=ref_counts,
             incremental=False,
@@ -861,40 +935,44 @@ class LintState:
             return LintState.full(graph, policies)
         old = self._policies
         matched, gone, added = _match(old, policies)
-        if len(gone) + len(added) > self.FULL_ABOVE * max(len(old), len(policies), 1) + 4:
+        if len(gone) + len(added) > self.FULL_ABOVE * max(len(old), len(policies)) + 4:
             return LintState.full(graph, policies)
 
-        index = self._index.with_policies(policies)  # the population's caches carry over
         changed = [old[i] for i in gone] + [policies[j] for j in added]
+        # the index's policy tables hold objects: swap the equal but not identical ones too
+        swapped = [j for j, i in enumerate(matched) if i >= 0 and old[i] is not policies[j]]
+        if len(swapped) + len(changed) <= 64:
+            removed = [old[i] for i in gone] + [old[matched[j]] for j in swapped]
+            inserted = [policies[j] for j in added] + [policies[j] for j in swapped]
+            index = self._index.with_policies(policies, removed, inserted)  # the population's caches carry over
+        else:
+            index = self._index.with_policies(policies)
         touched = {w.ref for policy in changed for w in index.selected(policy)}
 
         workload_units = self._workload_units
+        relinted_workloads = 0
         if touched:
             workload_units = list(workload_units)
-            for position, workload in enumerate(index.graph.workloads):
-                if workload.ref in touched:
-                    workload_units[position] = _workload_unit(index, workload)
+            workloads = index.graph.workloads
+            for ref in touched:
+                for position in self._positions[ref]:
+                    workload_units[position] = _workload_unit(index, workloads[position])
+                    relinted_workloads += 1
 
-        relinted = 0
+        relinted_policies = 0
         policy_units = []
         for j, policy in enumerate(policies):
             i = matched[j]
             if i < 0:
                 unit = _policy_unit(index, self._pods, policy)
-                relinted += 1
+                relinted_policies += 1
             else:
                 unit = self._policy_units[i]
-                if not unit.consulted.isdisjoint(touched):
-                    unit = _PolicyUnit(unit.findings, *_one_sided_unit(index, policy))
-                    relinted += 1
+                if touched and not unit.consulted.isdisjoint(touched):
+                    segments, consulted = _one_sided_segments(index, policy, unit.segments, touched)
+                    unit = _PolicyUnit.of(unit.findings, segments, consulted)
+                    relinted_policies += 1
             policy_units.append(unit)
-
-        flow_units = self._flow_units
-        if graph.flows is not old_graph.flows:
-            flow_units = {}
-            for flow in graph.flows:
-                unit = self._flow_units.get(id(flow))
-                flow_units[id(flow)] = unit if unit is not None else (flow, _flow_unit(graph, flow))
 
         ref_counts = self._ref_counts
         if changed:
@@ -909,14 +987,15 @@ class LintState:
             policies=policies,
             index=index,
             pods=self._pods,
+            positions=self._positions,
             population_findings=self._population_findings,
             workload_units=workload_units,
-            flow_units=flow_units,
+            flow_units=_flow_units(old_graph.flows, self._flow_units, graph),
             policy_units=policy_units,
             ref_counts=ref_counts,
             incremental=True,
-            relinted_policies=relinted,
-            relinted_workloads=sum(1 for w in index.graph.workloads if w.ref in touched),
+            relinted_policies=relinted_policies,
+            relinted_workloads=relinted_workloads,
         )
 
 
@@ -924,19 +1003,48 @@ def _same(a: tuple, b: tuple) -> bool:
     return a is b or a == b
 
 
+def _common_ends(old: tuple, new: tuple) -> tuple[int, int]:
+    """How many items ``old`` and ``new`` share at the start, and then at the end (identical or equal)."""
+    start = 0
+    for a, b in zip(old, new, strict=False):  # lengths may differ
+        if a is not b and a != b:
+            break
+        start += 1
+    end = 0
+    limit = min(len(old), len(new)) - start
+    for a, b in zip(reversed(old), reversed(new), strict=False):
+        if end == limit or (a is not b and a != b):
+            break
+        end += 1
+    return start, end
+
+
 def _match(old: tuple[Policy, ...], new: tuple[Policy, ...]) -> tuple[list[int], list[int], list[int]]:
     """Pair each new policy with an equal old one: (old position per new position or -1, unpaired old, unpaired new).
 
-    Identity first (cheap), then equality among the policies of the same namespace and name.
+    Same position first (identical or equal), then identity, then equality within a namespace and name.
     """
+    start, end = _common_ends(old, new)
+    matched = list(range(start)) + [-1] * (len(new) - start - end) + list(range(len(old) - end, len(old)))
+    if len(old) == len(new):  # the usual edit: policies changed in place
+        rest_old, rest_new = [], []
+        for i in range(start, len(old) - end):
+            if old[i] is new[i] or old[i] == new[i]:
+                matched[i] = i
+            else:
+                rest_old.append(i)
+                rest_new.append(i)
+    else:
+        rest_old, rest_new = list(range(start, len(old) - end)), list(range(start, len(new) - end))
+    if not rest_new:
+        return matched, rest_old, []
     by_id: dict[int, list[int]] = {}
-    for i, policy in enumerate(old):
-        by_id.setdefault(id(policy), []).append(i)
-    matched = [-1] * len(new)
+    for i in rest_old:
+        by_id.setdefault(id(old[i]), []).append(i)
     used: set[int] = set()
     rest = []
-    for j, policy in enumerate(new):
-        for i in by_id.get(id(policy), ()):
+    for j in rest_new:
+        for i in by_id.get(id(new[j]), ()):
             if i not in used:
                 used.add(i)
                 matched[j] = i
@@ -945,9 +1053,9 @@ def _match(old: tuple[Policy, ...], new: tuple[Policy, ...]) -> tuple[list[int],
             rest.append(j)
     by_name: dict[tuple[str, str], list[int]] = defaultdict(list)
     if rest:
-        for i, policy in enumerate(old):
+        for i in rest_old:
             if i not in used:
-                by_name[(policy.namespace, policy.name)].append(i)
+                by_name[(old[i].namespace, old[i].name)].append(i)
     added = []
     for j in rest:
         policy = new[j]
@@ -959,8 +1067,22 @@ def _match(old: tuple[Policy, ...], new: tuple[Policy, ...]) -> tuple[list[int],
             candidates.remove(i)
             used.add(i)
             matched[j] = i
-    gone = [i for i in range(len(old)) if i not in used] if len(used) < len(old) else []
+    gone = [i for i in rest_old if i not in used]
     return matched, gone, added
+
+
+def _flow_units(old_flows: tuple[Flow, ...], old_units: list[list[Finding]], graph: Graph) -> list[list[Finding]]:
+    """The findings per flow of ``graph``: of the old flow when identical or equal (same population), else anew."""
+    flows = graph.flows
+    if flows is old_flows:
+        return old_units
+    start, end = _common_ends(old_flows, flows)
+    by_id = {id(old_flows[i]): i for i in range(start, len(old_flows) - end)}
+    middle = []
+    for flow in flows[start : len(flows) - end]:
+        i = by_id.get(id(flow))
+        middle.append(old_units[i] if i is not None else _flow_unit(graph, flow))
+    return old_units[:start] + middle + old_units[len(old_units) - end :]
 
 
 def _workload_unit(index: _Index, workload: Workload) -> list[Finding]:
@@ -969,11 +1091,6 @@ def _workload_unit(index: _Index, workload: Workload) -> list[Finding]:
 
 def _flow_unit(graph: Graph, flow: Flow) -> list[Finding]:
     return _isolates_kube_system_of(flow) + _unknown_named_port_of(graph, flow) + _egress_to_internet_of(graph, flow)
-
-
-def _one_sided_unit(index: _Index, policy: Policy) -> tuple[tuple[tuple[_ProbeKey, Finding], ...], frozenset[str]]:
-    candidates, consulted = _one_sided_candidates(index, policy)
-    return tuple(candidates), consulted
 
 
 def _policy_unit(index: _Index, pods: _PodIPs, policy: Policy) -> _PolicyUnit:
@@ -986,4 +1103,4 @@ def _policy_unit(index: _Index, pods: _PodIPs, policy: Policy) -> _PolicyUnit:
     )
     for where, block in _policy_ip_blocks(policy):
         findings += _except_outside_cidr_of(where, block) + _ipblock_targets_pod_of(pods, where, block)
-    return _PolicyUnit(tuple(findings), *_one_sided_unit(index, policy))
+    return _PolicyUnit.of(tuple(findings), *_one_sided_segments(index, policy))
