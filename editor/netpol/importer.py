@@ -155,6 +155,25 @@ def _loader() -> Any:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _too_many(document: int) -> ImportFailed:
+    return ImportFailed([DocumentError(document, "", ERR_TOO_MANY.format(limit=MAX_DOCUMENTS))])
+
+
+def _alias(document: int, event: Any) -> ImportFailed:
+    line = event.start_mark.line + 1 if event.start_mark else 0
+    return ImportFailed([DocumentError(document, "", f"line {line}: {ERR_ALIAS}")])
+
+
+def _too_deep(document: int) -> ImportFailed:
+    return ImportFailed([DocumentError(document, "", ERR_DEPTH.format(limit=MAX_DEPTH))])
+
+
+def _not_yaml(document: int, exc: yaml.YAMLError) -> ImportFailed:
+    return ImportFailed(
+        [DocumentError(max(document, 1), "", f"This is not valid YAML ({_mark(exc)}): fix the syntax.")]
+    )
+
+
 def _scan(text: str) -> None:
     """Refuse aliases/anchors, deep nesting and too many documents from the event stream, before building."""
     depth = 0
@@ -164,20 +183,17 @@ def _scan(text: str) -> None:
             if isinstance(event, yaml.DocumentStartEvent):
                 document += 1
                 if document > MAX_DOCUMENTS:
-                    raise ImportFailed([DocumentError(document, "", ERR_TOO_MANY.format(limit=MAX_DOCUMENTS))])
+                    raise _too_many(document)
             elif isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                line = event.start_mark.line + 1 if event.start_mark else 0
-                raise ImportFailed([DocumentError(document, "", f"line {line}: {ERR_ALIAS}")])
+                raise _alias(document, event)
             elif isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise ImportFailed([DocumentError(document, "", ERR_DEPTH.format(limit=MAX_DEPTH))])
+                    raise _too_deep(document)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError as exc:
-        raise ImportFailed(
-            [DocumentError(max(document, 1), "", f"This is not valid YAML ({_mark(exc)}): fix the syntax.")]
-        ) from None
+        raise _not_yaml(document, exc) from None
 
 
 # ---------------------------------------------------------------- JSON bodies, read as YAML would read them
@@ -271,6 +287,12 @@ def load_documents(text: str | bytes) -> list[tuple[int, Any]]:
 
 
 def _load_yaml(text: str) -> list[tuple[int, Any]]:
+    documents = _load_yaml_once(text)
+    return documents if documents is not None else _load_yaml_twice(text)
+
+
+def _load_yaml_twice(text: str) -> list[tuple[int, Any]]:
+    """The reference reader: :func:`_scan` the events for the limits, then libyaml and PyYAML build the data."""
     _scan(text)
     out: list[tuple[int, Any]] = []
     number = 0
@@ -286,6 +308,115 @@ def _load_yaml(text: str) -> list[tuple[int, Any]]:
         raise ImportFailed(
             [DocumentError(number + 1, "", f"A value in this document cannot be read ({exc}): fix or quote it.")]
         ) from None
+    return out
+
+
+# ---------------------------------------------------------------- YAML in one pass
+#
+# :func:`_load_yaml_twice` reads the text twice (events for the limits, then nodes and data): ~6 s for 9 MB.
+# :func:`_load_yaml_once` builds the data from the same events while it checks the limits, for the YAML
+# manifests are written in: untagged mappings, sequences and scalars of type null, bool, int, float or str.
+# Scalars are resolved and built by PyYAML's own resolver and constructors, so the data is the same.  On
+# anything else (a tag, a timestamp, a merge key '<<', a mapping or list as a key, a value Python cannot
+# build) it gives up and the reference reader reads the body: it decides every such case as before.  Errors
+# it raises itself (syntax, documents, anchors, depth) are the first problem in the event stream, the one
+# :func:`_scan` raises.
+
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "str"))
+_NO_KEY = object()  # an open mapping waiting for its next key
+_IN_SEQUENCE = object()  # an open sequence
+
+
+class _GiveUp(Exception):
+    """Something the one-pass reader leaves to the reference reader."""
+
+
+def _plain_scalar(value: str) -> Any:
+    tag = _YAML_RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    if tag not in _PLAIN_TAGS:
+        raise _GiveUp
+    try:
+        return _YAML_CONSTRUCTOR.yaml_constructors[tag](_YAML_CONSTRUCTOR, yaml.ScalarNode(tag, value))
+    except ValueError:
+        raise _GiveUp from None
+
+
+def _load_yaml_once(text: str) -> list[tuple[int, Any]] | None:
+    """What :func:`_load_yaml_twice` answers, read in one pass; None when it must be read that way."""
+    scalar, alias, document_start, document_end = (
+        yaml.ScalarEvent,
+        yaml.AliasEvent,
+        yaml.DocumentStartEvent,
+        yaml.DocumentEndEvent,
+    )
+    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    collection_end = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    out: list[tuple[int, Any]] = []
+    plain: dict[str, Any] = {}  # plain scalar → value: "TCP", "80", "true" come back again and again
+    opened: list[Any] = []  # the open collections, innermost last
+    keys: list[Any] = []  # for each: its pending key, _NO_KEY, or _IN_SEQUENCE
+    number = depth = 0
+    root: Any = None
+    try:
+        for event in yaml.parse(text, Loader=_loader()):
+            kind = type(event)
+            if kind is scalar:
+                if event.anchor is not None:
+                    raise _alias(number, event)
+                if event.tag is not None:
+                    return None
+                value = event.value
+                if event.implicit[0]:  # plain: resolved (null, bool, int, float, str); quoted: a string
+                    raw = value
+                    value = plain.get(raw, _NO_KEY)
+                    if value is _NO_KEY:
+                        value = plain[raw] = _plain_scalar(raw)
+            elif kind is mapping_start or kind is sequence_start:
+                if event.anchor is not None:
+                    raise _alias(number, event)
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _too_deep(number)
+                if event.tag is not None or (keys and keys[-1] is _NO_KEY):  # tagged, or a key
+                    return None
+                if kind is mapping_start:
+                    opened.append({})
+                    keys.append(_NO_KEY)
+                else:
+                    opened.append([])
+                    keys.append(_IN_SEQUENCE)
+                continue
+            elif kind in collection_end:
+                depth -= 1
+                keys.pop()
+                value = opened.pop()
+            elif kind is document_start:
+                number += 1
+                if number > MAX_DOCUMENTS:
+                    raise _too_many(number)
+                root = None
+                continue
+            elif kind is document_end:
+                if root is not None:
+                    out.append((number, root))
+                continue
+            elif kind is alias:
+                raise _alias(number, event)
+            else:  # stream start and end
+                continue
+            if not opened:
+                root = value
+            elif (key := keys[-1]) is _IN_SEQUENCE:
+                opened[-1].append(value)
+            elif key is _NO_KEY:
+                keys[-1] = value
+            else:
+                opened[-1][key] = value
+                keys[-1] = _NO_KEY
+    except yaml.YAMLError as exc:
+        raise _not_yaml(number, exc) from None
+    except _GiveUp:
+        return None
     return out
 
 

@@ -428,3 +428,74 @@ def test_an_invalid_stored_manifest_is_refused_every_time():
     for _ in range(2):
         with pytest.raises(ImportFailed):
             policy_from_manifest(manifest)
+
+
+# ---------------------------------------------------------------- YAML in one pass (else the reference reader)
+
+
+def read_with(reader, text: str):
+    try:
+        return reader(text)
+    except ImportFailed as exc:
+        return [(e.document, e.path, e.message) for e in exc.errors]
+
+
+yaml_scalars = json_scalars | st.sampled_from(
+    ["2020-01-01", "0o17", "017", "0x1F", "1_000", "190:20:30", ".inf", "-.5", "=", "", "null", "No"]
+)
+yaml_values = st.recursive(
+    yaml_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(yaml_scalars, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(yaml_values, max_size=3), st.sampled_from([None, True, False]), st.booleans())
+def test_any_yaml_body_reads_in_one_pass_as_the_reference_reader_reads_it(documents, flow, explicit_start):
+    text = yaml.safe_dump_all(documents, default_flow_style=flow, explicit_start=explicit_start, allow_unicode=True)
+    once = read_with(importer._load_yaml_once, text)
+    assert once is not None  # what yaml.safe_dump writes (no timestamps here) is read in one pass
+    assert repr(once) == repr(read_with(importer._load_yaml_twice, text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!str 1\n",
+        "a: !foo x\n",
+        "!!map {a: 1}\n",
+        "!!python/object/apply:os.system ['true']\n",
+        "a: 2020-01-01\n",
+        "a: 2020-13-45\n",
+        "<<: {a: 1}\nb: 2\n",
+        "= : 1\n",
+        "? [a]\n: b\n",
+        "{[a]: b}\n",
+        "port: " + "1" * 5000 + "\n",
+        "a: &x 1\nb: *x\n",
+        "---\n- &a x\n",
+        "a: [\n",
+        "kind: [unclosed\n",
+        "\ta: 1\n",
+        "---\na: 1\n---\n---\nb: 2\n",
+        "a: 1\na: 2\n",
+        "a: " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+        "- " * (MAX_DEPTH + 1) + "x\n",
+        "a: 0o17\nb: 017\nc: 0x1F\nd: 1_000\ne: 190:20:30\nf: .inf\ng: -.5\nh: yes\ni: ~\nj: ''\nk:\n",
+        "%YAML 1.1\n---\na: 1\n",
+        "a: b\n...\n---\nc: d\n",
+        "? a\n? b\n",
+        "a: \"x\"\n'b': 'y'\n",
+        "",
+        "# only a comment\n",
+    ],
+)
+def test_yaml_the_one_pass_reader_leaves_or_refuses_is_decided_as_the_reference_reader_decides(text):
+    assert repr(read_with(importer._load_yaml, text)) == repr(read_with(importer._load_yaml_twice, text))
+
+
+def test_too_many_yaml_documents_are_refused_in_one_pass_as_before():
+    text = "---\na: 1\n" * (importer.MAX_DOCUMENTS + 1)
+    assert read_with(importer._load_yaml_once, text) == read_with(importer._load_yaml_twice, text)
+    assert read_with(importer._load_yaml_once, text)[0][0] == importer.MAX_DOCUMENTS + 1
