@@ -33,6 +33,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -800,6 +801,7 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
         "connect": connect,
         "source": source,
         "findings": findings,
+        "findings_html": _findings_html(request, design, findings, can_edit=can_edit, select_url=select_url),
         "finding_count": len(compiled.findings),
         "findings_more": len(compiled.findings) - len(findings),
         "yaml_text": yaml_text,
@@ -824,6 +826,45 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
         "oob": False,
     }
     return context
+
+
+def _findings_html(request, design, findings: list[FindingView], *, can_edit: bool, select_url: str) -> str:
+    """The warnings list: an article per finding (a form that selects its subject, and the one-click fix).
+
+    Written here rather than by a template loop: the editor answers every edit with it (50 findings through
+    the template engine took 3-8 ms of the 50 ms an edit may take)."""
+    if not findings:
+        return mark_safe('<p class="empty ok">No warnings.</p>')
+    hidden = (
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">'
+        f'<input type="hidden" name="revision" value="{design.revision}">'
+    )
+    out = []
+    for f in findings:
+        head = (
+            f'<span class="finding-head"><span class="severity">{escape(f.severity)}</span><code>{escape(f.code)}'
+            f'</code><span class="subject">{escape(f.subject)}</span></span><span class="finding-message">'
+            f"{escape(f.message)}</span>"
+        )
+        out.append(f'<article class="finding {escape(f.severity)}">')
+        if f.sel:
+            out.append(
+                f'<form method="post" action="{select_url}" hx-post="{select_url}">{hidden}'
+                f'<input type="hidden" name="sel" value="{escape(f.sel)}">'
+                f'<button type="submit" class="finding-body" title="Select {escape(f.subject)} on the canvas">'
+                f"{head}</button></form>"
+            )
+        else:
+            out.append(f'<div class="finding-body">{head}</div>')
+        if can_edit and f.fix == MISSING_DNS:
+            fix_url = reverse("design-fix", args=[design.pk, f.fix])
+            out.append(
+                f'<form method="post" action="{fix_url}" hx-post="{fix_url}" class="fix">{hidden}'
+                f'<button type="submit" class="small primary" data-fix="{escape(f.fix)}">Fix: turn the DNS rule on'
+                f"</button></form>"
+            )
+        out.append("</article>")
+    return mark_safe("".join(out))  # noqa: S308 (every value escaped)
 
 
 def _severity_rank(finding) -> int:
