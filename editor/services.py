@@ -430,9 +430,11 @@ def external_delete(*, external: models.External, actor=None) -> None:
 # ---------------------------------------------------------------- flows
 
 
+_ENDPOINT_KINDS = ("workload", "namespace", "external")
+
+
 def _resolve_endpoint(design: models.Design, field: str, value: object) -> tuple[str, models.Model]:
-    kinds = ("workload", "namespace", "external")
-    if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in kinds:
+    if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in _ENDPOINT_KINDS:
         raise _invalid(field, ERR_ENDPOINT_SHAPE.format(got=value))
     kind, ref = next(iter(value.items()))
     if not isinstance(ref, str):
@@ -509,6 +511,11 @@ def _flow_check(flow: models.Flow) -> None:
         raise _invalid("destination", ERR_FLOW_DUPLICATE.format(source=source, destination=destination))
 
 
+# a flow's foreign keys come from rows just looked up in the design (``_resolve_endpoint``): full_clean need not
+# query each of them again to see that it exists
+_FLOW_KEYS = ["design"] + [f"{side}_{kind}" for side in ("source", "destination") for kind in _ENDPOINT_KINDS]
+
+
 @transaction.atomic
 def flow_create(
     *, design: models.Design, source: dict, destination: dict, ports: list | None = None, actor=None
@@ -517,7 +524,7 @@ def flow_create(
     _set_endpoint(flow, "source", *_resolve_endpoint(design, "source", source))
     _set_endpoint(flow, "destination", *_resolve_endpoint(design, "destination", destination))
     _flow_check(flow)
-    flow.full_clean()
+    flow.full_clean(exclude=_FLOW_KEYS)
     flow.save()
     _touch(design, f"Added flow {flow}", actor, selectors.Change(added=(flow,)))
     return flow
@@ -535,7 +542,7 @@ def flow_update(
     if ports is not UNSET:
         flow.ports = flow_ports(ports)
     _flow_check(flow)
-    flow.full_clean()
+    flow.full_clean(exclude=_FLOW_KEYS)
     flow.save()
     _touch(design, f"Changed flow {flow}", actor, selectors.Change(flows={flow.pk: flow}))
     return flow
