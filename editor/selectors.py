@@ -343,29 +343,26 @@ def _derive_moves(data: DesignData, moved, delta: list) -> DesignData:
 
 
 def _derive_flows(data: DesignData, prev: DesignData, change: Change, delta: list) -> DesignData:
-    flows, values, steps = [], [], []
+    flows, values = list(prev.flows), list(prev.graph.flows)
     removed: list[nm.Flow] = []
     added: list[nm.Flow] = []
-    for index, (row, value) in enumerate(zip(prev.flows, prev.graph.flows, strict=True)):
-        if row.pk not in change.flows:
-            flows.append(row)
-            values.append(value)
-            continue
-        new = change.flows[row.pk]
-        removed.append(value)
-        steps.append(["flows", index, 1, [] if new is None else [_flow_dict(new, prev.refs)]])
-        if new is not None:
-            flows.append(new)
-            values.append(flow_value(new, prev.refs))
-            added.append(values[-1])
-    steps.reverse()  # applied in order: later positions first, so earlier ones stay where they were
+    if change.flows:  # replaced or deleted: found by pk (a scan; adding a flow, the common edit, needs none)
+        positions = [i for i, row in enumerate(flows) if row.pk in change.flows]
+        for index in reversed(positions):  # later positions first, so earlier ones stay where they were
+            new = change.flows[flows[index].pk]
+            removed.append(values[index])
+            delta.append(["flows", index, 1, [] if new is None else [_flow_dict(new, prev.refs)]])
+            if new is None:
+                del flows[index], values[index]
+            else:
+                flows[index], values[index] = new, flow_value(new, prev.refs)
+                added.append(values[index])
     if change.added:
-        steps.append(["flows", len(flows), 0, [_flow_dict(f, prev.refs) for f in change.added]])
+        delta.append(["flows", len(flows), 0, [_flow_dict(f, prev.refs) for f in change.added]])
         for row in change.added:
             flows.append(row)
             values.append(flow_value(row, prev.refs))
             added.append(values[-1])
-    delta.extend(steps)
     graph = replace(prev.graph, flows=tuple(values))
     data = replace(data, flows=flows, graph=graph)
     base = prev.derived.get("compiled")
