@@ -20,6 +20,7 @@ import hashlib
 import json
 import re
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from itertools import accumulate
@@ -914,9 +915,10 @@ def parse_policy(text: str) -> Policy:
 # the design: 5,025 of them took ~0.7 s CPU, on each import and each load.  A manifest read before (or just
 # rendered from a valid policy by :func:`kept_manifest`) is known by a digest of its JSON text and not
 # validated again: its policy is an immutable value, and the same manifest always reads as the same policy.
+# Remembered only while the policy is in use (a loaded design holds it): weakly, so nothing is kept alive
+# for this (a process-wide table of policies would grow every cycle collection's work).
 
-_READ_BACK: dict[bytes, Policy] = {}
-_READ_BACK_SIZE = 20_000
+_READ_BACK: weakref.WeakValueDictionary[bytes, Policy] = weakref.WeakValueDictionary()
 _READ_BACK_LOCK = threading.Lock()
 
 
@@ -933,8 +935,6 @@ def _remember(digest: bytes | None, policy: Policy) -> None:
         return
     with _READ_BACK_LOCK:
         _READ_BACK[digest] = policy
-        while len(_READ_BACK) > _READ_BACK_SIZE:
-            del _READ_BACK[next(iter(_READ_BACK))]  # the oldest
 
 
 def kept_manifest(policy: Policy) -> dict:
