@@ -271,10 +271,14 @@ def _loaded_put(pk: int, key: tuple, data: DesignData) -> None:
 
 
 def design_load(design: models.Design) -> DesignData:
-    """The design's rows and graph: kept from an earlier load of the same revision, else loaded now."""
+    """The design's rows and graph: kept from an earlier load of the same revision, caught up from an older
+    one with the revisions' deltas (changes another process made), else loaded now."""
     data = _loaded_get(design.pk, _loaded_key(design))
     if data is not None:
         return data if data.design is design else replace(data, design=design)
+    data = _catch_up(design)
+    if data is not None:
+        return data
     before = _stored_key(design.pk)
     data = _design_load(design)
     if before is not None and before == _stored_key(design.pk):  # no change landed while the rows were read
@@ -331,14 +335,14 @@ def _derive_moves(data: DesignData, moved, delta: list) -> DesignData:
                 raise KeyError(row.pk)
             row.namespace = workloads[index].namespace  # share the loaded namespace row
             workloads[index] = row
-            delta.append(["workloads", index, 1, [_workload_dict(row, data.refs)]])
+            delta.append(["workloads", index, 1, [_workload_dict(row, data.refs)], [row.pk]])
         else:
             index = next(i for i, e in enumerate(externals) if e.pk == row.pk)
             old = externals[index]
             if (row.name, row.cidr, row.except_cidrs) != (old.name, old.cidr, old.except_cidrs):
                 raise KeyError(row.pk)
             externals[index] = row
-            delta.append(["externals", index, 1, [_external_dict(row)]])
+            delta.append(["externals", index, 1, [_external_dict(row)], [row.pk]])
     return replace(data, workloads=workloads, externals=externals)
 
 
@@ -351,14 +355,20 @@ def _derive_flows(data: DesignData, prev: DesignData, change: Change, delta: lis
         for index in reversed(positions):  # later positions first, so earlier ones stay where they were
             new = change.flows[flows[index].pk]
             removed.append(values[index])
-            delta.append(["flows", index, 1, [] if new is None else [_flow_dict(new, prev.refs)]])
+            delta.append(["flows", index, 1, *([[], []] if new is None else [[_flow_dict(new, prev.refs)], [new.pk]])])
             if new is None:
                 del flows[index], values[index]
             else:
                 flows[index], values[index] = new, flow_value(new, prev.refs)
                 added.append(values[index])
     if change.added:
-        delta.append(["flows", len(flows), 0, [_flow_dict(f, prev.refs) for f in change.added]])
+        pks = [flows[-1].pk] if flows else []
+        pks += [row.pk for row in change.added]
+        if pks != sorted(set(pks)):  # flows load in id order: a new one must come last
+            raise KeyError("a new flow sorts before another: load the design in its order instead")
+        delta.append(
+            ["flows", len(flows), 0, [_flow_dict(f, prev.refs) for f in change.added], [f.pk for f in change.added]]
+        )
         for row in change.added:
             flows.append(row)
             values.append(flow_value(row, prev.refs))
@@ -373,12 +383,76 @@ def _derive_flows(data: DesignData, prev: DesignData, change: Change, delta: lis
 
 
 def apply_delta(snapshot: dict, delta: list) -> dict:
-    """``snapshot`` (not changed) with a revision's delta applied: splices ``[section, index, count, items]``."""
+    """``snapshot`` (not changed) with a revision's delta applied: splices ``[section, index, count, items,
+    pks]`` (``pks``: the items' row ids, which ``design_load`` uses to catch up)."""
     out = dict(snapshot)
-    for section, index, count, items in delta:
+    for section, index, count, items, *_ in delta:
         rows = out[section] = list(out[section])
         rows[index : index + count] = items
     return out
+
+
+_CATCH_UP_MAX = 50  # revisions; a process further behind loads the design whole
+
+
+def _catch_up(design: models.Design) -> DesignData | None:
+    """The kept state of an older revision brought to ``design``'s with the deltas of the revisions between
+    (made by another process: each process keeps its own states), or ``None``.  Only when every revision
+    between has a delta of flows and moves, and the kept state is the committed one of its revision."""
+    with _LOADED_LOCK:
+        kept = _LOADED.get(design.pk)
+    if kept is None:
+        return None
+    (number, stamp), prev = kept
+    if not 0 < design.revision - number <= _CATCH_UP_MAX:
+        return None
+    revisions = list(
+        models.Revision.objects.filter(design_id=design.pk, number__gte=number, number__lte=design.revision)
+        .order_by("number")
+        .values_list("number", "stamp", "delta")
+    )
+    numbers = [r[0] for r in revisions]
+    if numbers != list(range(number, design.revision + 1)) or revisions[0][1] != stamp:
+        return None  # a gap, or the kept state is of a change that was rolled back
+    if revisions[-1][1] != design.updated or any(delta is None for _, _, delta in revisions[1:]):
+        return None
+    flow_pks = [row.pk for row in prev.flows]
+    touched: dict[str, set[int]] = {"flows": set(), "workloads": set(), "externals": set()}
+    for _, _, delta in revisions[1:]:
+        for op in delta:
+            if len(op) != 5 or op[0] not in touched:
+                return None
+            section, index, count, _, pks = op
+            if section == "flows":
+                touched["flows"].update(flow_pks[index : index + count], pks)
+                flow_pks[index : index + count] = pks
+            else:
+                touched[section].update(pks)
+    found = {
+        section: model.objects.filter(design_id=design.pk, pk__in=touched[section]).in_bulk()
+        for section, model in (("flows", models.Flow), ("workloads", models.Workload), ("externals", models.External))
+        if touched[section]
+    }
+    rows = found.get("flows", {})
+    before = {row.pk for row in prev.flows}
+    if any(pk not in rows for pk in flow_pks if pk in touched["flows"]):
+        return None  # a flow the deltas end with is gone: a later change removed it without a delta
+    final = set(flow_pks)
+    change = Change(
+        flows={pk: rows[pk] if pk in final else None for pk in before & touched["flows"]},
+        added=tuple(rows[pk] for pk in flow_pks if pk not in before),
+        moved=tuple(row for section in ("workloads", "externals") for row in found.get(section, {}).values()),
+    )
+    if len(found.get("workloads", {})) + len(found.get("externals", {})) != len(touched["workloads"]) + len(
+        touched["externals"]
+    ):
+        return None
+    try:
+        data, _ = _derive(design, prev, change)
+    except KeyError:
+        return None
+    _loaded_put(design.pk, _loaded_key(design), data)
+    return data
 
 
 def revision_snapshot(revision: models.Revision) -> dict:

@@ -118,6 +118,7 @@ def _record(design: models.Design, summary: str, actor=None, delta: list | None 
         snapshot=snapshot,
         delta=delta,
         base=base,
+        stamp=design.updated,
         state=design.revision,
         undo_to=(latest.state or latest.number) if latest is not None else None,
     )

@@ -141,3 +141,74 @@ def test_changing_a_workloads_labels_loads_the_design_again(three_tier):
     assert selectors.design_compile(data) is not compiled
     assert data.graph == fresh(three_tier).graph
     assert three_tier.revisions.order_by("-number").first().delta is None
+
+
+def other_process(design, edits) -> None:
+    """Make ``edits`` as another server process would: this process keeps only what it had before them."""
+    kept = dict(selectors._LOADED)
+    edits()
+    selectors._LOADED.clear()
+    selectors._LOADED.update(kept)
+    design.refresh_from_db()
+
+
+def test_a_process_catches_up_with_flow_changes_another_process_made(three_tier, django_assert_max_num_queries):
+    external = services.external_create(design=three_tier, name="corp", cidr="10.0.0.0/8", x=5, y=5)
+    selectors.design_compile(selectors.design_load(three_tier)).findings  # noqa: B018
+    api_db = three_tier.flows.get(source_workload__name="api")
+
+    def edits():
+        selectors.design_load(three_tier)  # the other process's own state, so its revisions store deltas
+        new = services.flow_create(
+            design=three_tier, source={"workload": "shop/frontend"}, destination={"workload": "shop/db"}, ports=[]
+        )
+        services.flow_update(flow=new, ports=[{"port": 9}])
+        services.flow_create(design=three_tier, source={"workload": "shop/db"}, destination={"external": "corp"})
+        services.flow_delete(flow=api_db)
+        services.workload_update(workload=three_tier.workloads.get(name="api"), x=1, y=2)
+        services.external_update(external=external, x=3, y=4)
+
+    other_process(three_tier, edits)
+    with django_assert_max_num_queries(5):  # the revisions' deltas and the changed rows, not the design
+        caught_up = selectors.design_load(three_tier)
+    expected = fresh(three_tier)
+    assert caught_up.graph == expected.graph
+    assert selectors.design_snapshot(caught_up) == selectors.design_snapshot(expected)
+    compiled = selectors.design_compile(caught_up)
+    assert compiled.findings == lint(expected.graph, compile_design(expected.graph))
+
+
+def test_a_process_loads_the_design_whole_when_another_made_a_change_without_a_delta(three_tier):
+    selectors.design_load(three_tier)
+
+    def edits():
+        services.flow_create(
+            design=three_tier, source={"workload": "shop/frontend"}, destination={"workload": "shop/db"}, ports=[]
+        )
+        services.workload_update(workload=three_tier.workloads.get(name="api"), labels={"app": "api", "v": "2"})
+
+    other_process(three_tier, edits)
+    assert selectors._catch_up(three_tier) is None
+    assert selectors.design_load(three_tier).graph == fresh(three_tier).graph
+
+
+def test_a_kept_state_of_a_change_that_was_rolled_back_is_never_caught_up(three_tier):
+    from django.db import transaction
+
+    selectors.design_load(three_tier)
+    try:
+        with transaction.atomic():
+            services.flow_create(
+                design=three_tier, source={"workload": "shop/frontend"}, destination={"workload": "shop/db"}
+            )
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    three_tier.refresh_from_db()  # this process still keeps the state of the change that was rolled back
+
+    def edits():
+        services.flow_create(design=three_tier, source={"workload": "shop/db"}, destination={"namespace": "shop"})
+        services.flow_create(design=three_tier, source={"workload": "shop/api"}, destination={"namespace": "shop"})
+
+    other_process(three_tier, edits)
+    assert selectors.design_load(three_tier).graph == fresh(three_tier).graph
