@@ -461,31 +461,18 @@ def _draw_grouped(data: selectors.DesignData, sel: str, source: str, warned: set
     # Looked up by the flow's columns (four thousand flows at 1,000 workloads: this loop is the hot one).
     shown_by: dict[str, dict] = {
         "workload": {
-            w.pk: ("workload", f"{ns_name[w.namespace_id]}/{w.name}")
-            if ns_name[w.namespace_id] in expanded
-            else ("namespace", ns_name[w.namespace_id])
-            for w in data.workloads
+            row.__dict__["id"]: ("workload", w.ref) if w.namespace in expanded else ("namespace", w.namespace)
+            for row, w in zip(data.workloads, data.graph.workloads, strict=True)
         },
         "namespace": {ns.pk: ("namespace", ns.name) for ns in data.namespaces},
         "external": {e.pk: ("external", e.name) for e in data.externals},
     }
-    columns = {
-        side: [(shown_by[kind], f"{side}_{kind}_id") for kind in ("workload", "namespace", "external")]
-        for side in ("source", "destination")
-    }
-
-    def shown_end(flow, side: str) -> tuple[str, str]:
-        values = flow.__dict__
-        for table, column in columns[side]:
-            pk = values[column] if column in values else getattr(flow, column)
-            if pk is not None:
-                return table[pk]
-        raise ValueError(f"Flow {flow.pk} has no {side}.")
 
     flows: dict[tuple, list] = {}
     inside: Counter[str] = Counter()
     for f in data.flows:
-        a, b = shown_end(f, "source"), shown_end(f, "destination")
+        source_kind, source, destination_kind, destination = selectors.flow_end_ids(f)
+        a, b = shown_by[source_kind][source], shown_by[destination_kind][destination]
         if a == b:
             inside[a[1]] += 1  # inside one collapsed namespace
         else:

@@ -183,6 +183,28 @@ def flow_endpoint(flow: models.Flow, side: str, refs: dict[tuple[str, int], str]
     raise ValueError(f"Flow {flow.pk} has no {side}.")
 
 
+_END_IDS = "_end_ids"  # the cache attribute flow_end_ids sets on a loaded row
+
+
+def flow_end_ids(flow: models.Flow) -> tuple[str, int, str, int]:
+    """(source kind, source id, destination kind, destination id) of a flow, worked out once per loaded row
+    (rows are kept between requests and never change; a row a service changed is a new row of the state)."""
+    values = flow.__dict__
+    ends = values.get(_END_IDS)
+    if ends is None:
+        found = []
+        for side in ("source", "destination"):
+            for kind, column in _ENDPOINT_COLUMNS[side]:
+                pk = values[column] if column in values else getattr(flow, column)
+                if pk is not None:
+                    found += [kind, pk]
+                    break
+            else:
+                raise ValueError(f"Flow {flow.pk} has no {side}.")
+        ends = values[_END_IDS] = tuple(found)
+    return ends  # type: ignore[return-value]
+
+
 def _endpoint_dict(flow: models.Flow, side: str, refs: dict[tuple[str, int], str]) -> dict[str, str]:
     kind, ref = flow_endpoint(flow, side, refs)
     return {kind: ref}
@@ -347,6 +369,9 @@ def _derive_moves(data: DesignData, moved, delta: list) -> DesignData:
 
 
 def _derive_flows(data: DesignData, prev: DesignData, change: Change, delta: list) -> DesignData:
+    for row in (*change.added, *change.flows.values()):
+        if row is not None:  # a service may have changed a copy of a kept row: nothing worked out of it holds
+            row.__dict__.pop(_END_IDS, None)
     flows, values = list(prev.flows), list(prev.graph.flows)
     removed: list[nm.Flow] = []
     added: list[nm.Flow] = []
