@@ -427,10 +427,25 @@ def _load_yaml_once(text: str) -> list[tuple[int, Any]] | None:
 class _Doc:
     """Error collection for one document."""
 
-    def __init__(self, number: int, errors: list[DocumentError], source: str = ""):
+    def __init__(self, number: int, errors: list[DocumentError], source: str = "", known: dict | None = None):
         self.number = number
         self.errors = errors
         self.source = source
+        # peers and ports found valid in this import, by kind and repr: the same ones come back in policy after
+        # policy, and a check's result depends on the value alone (repr tells JSON-like values and their
+        # types apart).  Only values without an error are remembered, so errors and paths are as before.
+        self.known = known if known is not None else {}
+
+    def remembered(self, kind: str, value: Any, read: Callable[..., Any], path: str, *args: Any) -> Any:
+        key = (kind, repr(value))
+        found = self.known.get(key)
+        if found is not None:
+            return found
+        errors_before = len(self.errors)
+        found = read(self, path, value, *args)
+        if found is not None and len(self.errors) == errors_before and len(key[1]) <= 2000:
+            self.known[key] = found
+        return found
 
     def error(self, path: str, message: str) -> None:
         self.errors.append(DocumentError(self.number, path, message, self.source))
@@ -574,11 +589,11 @@ def _rule(doc: _Doc, path: str, value: Any, peers_key: str) -> Rule | None:
         return None
     errors_before = len(doc.errors)
     peers = [
-        _peer(doc, f"{path}.{peers_key}[{i}]", item)
+        doc.remembered("peer", item, _peer, f"{path}.{peers_key}[{i}]")
         for i, item in enumerate(doc.sequence(f"{path}.{peers_key}", data.get(peers_key)))
     ]
     ports = [
-        _port(doc, f"{path}.ports[{i}]", item)
+        doc.remembered("port", item, _port, f"{path}.ports[{i}]")
         for i, item in enumerate(doc.sequence(f"{path}.ports", data.get("ports")))
     ]
     if len(doc.errors) > errors_before:
@@ -787,9 +802,11 @@ def _workload_name(name: str, taken: set[tuple[str, str]], namespace: str) -> st
 # ---------------------------------------------------------------- the whole body
 
 
-def _objects(number: int, data: Any, errors: list[DocumentError], source: str = "") -> Iterator[tuple[_Doc, str, dict]]:
+def _objects(
+    number: int, data: Any, errors: list[DocumentError], source: str = "", known: dict | None = None
+) -> Iterator[tuple[_Doc, str, dict]]:
     """Every object of one document, ``List`` (and ``*List``) items expanded with their path."""
-    doc = _Doc(number, errors, source)
+    doc = _Doc(number, errors, source, known)
     if not isinstance(data, dict):
         doc.error("", ERR_NOT_OBJECT.format(n=number))
         return
@@ -833,8 +850,9 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
     policy_docs: dict[tuple[str, str], str] = {}
     drafts: list[_WorkloadDraft] = []
     skipped: list[Skipped] = []
+    known: dict = {}  # shared by the documents of this import: see _Doc
     for source, number, data in documents:
-        for doc, path, obj in _objects(number, data, errors, source):
+        for doc, path, obj in _objects(number, data, errors, source, known):
             kind = obj.get("kind")
             where = (f"{source} " if source else "") + f"document {number}" + (f" {path}" if path else "")
             if not isinstance(kind, str) or not kind:

@@ -499,3 +499,26 @@ def test_too_many_yaml_documents_are_refused_in_one_pass_as_before():
     text = "---\na: 1\n" * (importer.MAX_DOCUMENTS + 1)
     assert read_with(importer._load_yaml_once, text) == read_with(importer._load_yaml_twice, text)
     assert read_with(importer._load_yaml_once, text)[0][0] == importer.MAX_DOCUMENTS + 1
+
+
+def test_a_peer_or_port_repeated_across_policies_reports_every_error_with_its_own_place():
+    good = "{from: [{ipBlock: {cidr: 10.0.0.0/8}}], ports: [{port: 80}]}"
+    bad = "{from: [{ipBlock: {cidr: 10.0.0.5}}, {podSelector: {matchLabels: {app: a b}}}], ports: [{protocol: tcp}]}"
+    body = "---\n".join(
+        [
+            netpol(f"ingress: [{good}]\n", "a"),
+            netpol(f"ingress: [{bad}]\n", "b"),
+            netpol(f"ingress: [{good}, {bad}]\n", "c"),
+        ]
+    )
+    found = errors_of(body)
+    assert {(d, p) for d, p, _ in found} == {
+        (2, "spec.ingress[0].from[0].ipBlock.cidr"),
+        (2, "spec.ingress[0].from[1].podSelector.matchLabels.app"),
+        (2, "spec.ingress[0].ports[0].protocol"),
+        (3, "spec.ingress[1].from[0].ipBlock.cidr"),
+        (3, "spec.ingress[1].from[1].podSelector.matchLabels.app"),
+        (3, "spec.ingress[1].ports[0].protocol"),
+    }
+    (a, c) = import_manifests(body.replace(bad, good)).policies[0:3:2]
+    assert a.ingress[0] == c.ingress[0] == c.ingress[1]
