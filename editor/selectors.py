@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -557,6 +558,16 @@ class Compiled:
             return manifests(self.policies)
         kept = {id(p): m for p, m in zip(self._base.policies, base, strict=True)}  # type: ignore[union-attr]
         return [kept.get(id(p)) or manifests([p])[0] for p in self.policies]
+
+    @cached_property
+    def manifests_json(self) -> list[str]:
+        """Each manifest as compact JSON (as the API's renderer writes it), kept for unchanged policies."""
+        base = self._from_base("manifests_json")
+        kept = {} if base is None else {id(p): j for p, j in zip(self._base.policies, base, strict=True)}  # type: ignore[union-attr]
+        return [
+            kept.get(id(p)) or json.dumps(m, ensure_ascii=False, separators=(",", ":"))
+            for p, m in zip(self.policies, self.manifests, strict=True)
+        ]
 
     @cached_property
     def lint_state(self) -> LintState:
