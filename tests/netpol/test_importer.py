@@ -412,7 +412,7 @@ def test_a_value_python_cannot_build_is_an_import_error_not_a_crash():
 # ---------------------------------------------------------------- kept policies read back
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ms.policies(max_size=4))
 def test_a_kept_manifest_reads_back_as_the_policy_it_was_rendered_from(original):
     for manifest in original:
