@@ -260,9 +260,15 @@
     if (copy) copyText(copy);
   });
 
-  // After htmx swaps in a new canvas, keep the user's pan and zoom.
+  // After htmx swaps in a new canvas, keep the user's pan and zoom: as soon as it is in the page (afterSwap,
+  // before htmx's settle delay, so the server's fit never shows), and again when htmx has processed it.
+  function keepView() {
+    if (view && svg()) setView(view);
+  }
+  document.addEventListener("htmx:afterSwap", keepView);
+  document.addEventListener("htmx:oobAfterSwap", keepView);
   document.addEventListener("htmx:load", function (evt) {
-    if (view && evt.detail.elt && evt.detail.elt.id === "canvas") setView(view);
+    if (evt.detail.elt && evt.detail.elt.id === "canvas") keepView();
   });
 
   // ------------------------------------------------------------ copy
