@@ -38,8 +38,25 @@ SLOT_GAP_Y = 80
 EXPANDED_MIN_W = 300  # an expanded namespace's box on a grouped canvas, at least
 
 
+class _Centred:
+    """A box drawn around its centre (``x``, ``y``), ``w`` wide and ``h`` high."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def left(self) -> float:
+        return self.x - self.w / 2
+
+    @property
+    def top(self) -> float:
+        return self.y - self.h / 2
+
+
 @dataclass
-class Node:
+class Node(_Centred):
     kind: str
     ref: str
     title: str
@@ -57,14 +74,6 @@ class Node:
     @property
     def key(self) -> str:
         return node_key(self.kind, self.ref)
-
-    @property
-    def left(self) -> float:
-        return self.x - self.w / 2
-
-    @property
-    def top(self) -> float:
-        return self.y - self.h / 2
 
     @property
     def vals(self) -> str:
@@ -172,7 +181,7 @@ class Edge:
 
 
 @dataclass
-class Group:
+class Group(_Centred):
     """A collapsed namespace of a grouped design, drawn as one node."""
 
     name: str
@@ -190,14 +199,6 @@ class Group:
     @property
     def key(self) -> str:
         return node_key("namespace", self.name)
-
-    @property
-    def left(self) -> float:
-        return self.x - self.w / 2
-
-    @property
-    def top(self) -> float:
-        return self.y - self.h / 2
 
 
 @dataclass

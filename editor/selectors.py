@@ -537,8 +537,16 @@ class Compiled:
         self._base, self._removed, self._added = base, removed, added
 
     def _from_base(self, name: str):
-        base = self._base
+        base = self._base  # once: forget_base may run in another thread meanwhile
         return None if base is None else base.__dict__.get(name)
+
+    def _kept_per_policy(self, name: str) -> dict[int, object] | None:
+        """The previous state's ``name`` (a list parallel to its policies) by policy id, if worked out there."""
+        base = self._base
+        values = None if base is None else base.__dict__.get(name)
+        if values is None:
+            return None
+        return {id(p): v for p, v in zip(base.policies, values, strict=True)}  # base holds the policies alive
 
     @cached_property
     def compilation(self) -> Compilation:
@@ -553,19 +561,17 @@ class Compiled:
 
     @cached_property
     def manifests(self) -> list[dict]:
-        base = self._from_base("manifests")
-        if base is None:
+        kept = self._kept_per_policy("manifests")
+        if kept is None:
             return manifests(self.policies)
-        kept = {id(p): m for p, m in zip(self._base.policies, base, strict=True)}  # type: ignore[union-attr]
-        return [kept.get(id(p)) or manifests([p])[0] for p in self.policies]
+        return [kept.get(id(p)) or manifests([p])[0] for p in self.policies]  # type: ignore[misc]
 
     @cached_property
     def manifests_json(self) -> list[str]:
         """Each manifest as compact JSON (as the API's renderer writes it), kept for unchanged policies."""
-        base = self._from_base("manifests_json")
-        kept = {} if base is None else {id(p): j for p, j in zip(self._base.policies, base, strict=True)}  # type: ignore[union-attr]
+        kept = self._kept_per_policy("manifests_json") or {}
         return [
-            kept.get(id(p)) or json.dumps(m, ensure_ascii=False, separators=(",", ":"))
+            kept.get(id(p)) or json.dumps(m, ensure_ascii=False, separators=(",", ":"))  # type: ignore[misc]
             for p, m in zip(self.policies, self.manifests, strict=True)
         ]
 

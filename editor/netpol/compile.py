@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from .gcpause import without_gc
 from .model import (
@@ -38,9 +39,9 @@ def dns_rule() -> Rule:
     return Rule(peers=(Peer.namespace(DNS_NAMESPACE),), ports=(Port.udp(DNS_PORT), Port.tcp(DNS_PORT)))
 
 
-@dataclass(frozen=True)
-class _Target:
-    """Whose policy a rule lands in: a workload (``ref``) or a whole namespace."""
+class _Target(NamedTuple):
+    """Whose policy a rule lands in: a workload (``ref``) or a whole namespace.  A named tuple: it keys the
+    compiler's dicts tens of thousands of times per design, and a tuple hashes in C."""
 
     kind: str  # "workload" | "namespace"
     ref: str
@@ -116,10 +117,10 @@ class Compilation:
     def of(cls, graph: Graph) -> Compilation:
         acc = _Accumulator()
         namespace_targets: set[str] = set()
-        peers: dict[tuple[Endpoint, str], Peer] = {}  # one Peer object per endpoint and policy namespace
+        peers: dict[tuple[str, str, str], Peer] = {}  # one Peer object per endpoint and policy namespace
 
         def peer(endpoint: Endpoint, policy_namespace: str) -> Peer:
-            key = (endpoint, policy_namespace)
+            key = (endpoint.kind, endpoint.ref, policy_namespace)  # plain strings: hashed in C
             found = peers.get(key)
             if found is None:
                 found = peers[key] = _peer(graph, endpoint, policy_namespace)

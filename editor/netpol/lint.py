@@ -337,23 +337,23 @@ def _patched(groups: dict, removed: list[Policy], inserted: list[Policy], key: C
     """``groups`` (key → policies) without the objects ``removed`` and with ``inserted``; ``groups`` unchanged."""
     out = defaultdict(list, groups)
     copied = set()
+
+    def members(policy: Policy) -> list[Policy] | None:
+        """The policy's group in ``out``, copied before its first change (``groups`` keeps its lists)."""
+        k = key(policy)
+        if k is not None and k not in copied:
+            out[k] = list(out[k])
+            copied.add(k)
+        return None if k is None else out[k]
+
     for policy in removed:
-        k = key(policy)
-        if k is None:
-            continue
-        if k not in copied:
-            out[k] = list(out[k])
-            copied.add(k)
-        members = out[k]
-        del members[next(i for i, p in enumerate(members) if p is policy)]
+        group = members(policy)
+        if group is not None:
+            del group[next(i for i, p in enumerate(group) if p is policy)]
     for policy in inserted:
-        k = key(policy)
-        if k is None:
-            continue
-        if k not in copied:
-            out[k] = list(out[k])
-            copied.add(k)
-        out[k].append(policy)
+        group = members(policy)
+        if group is not None:
+            group.append(policy)
     return out
 
 

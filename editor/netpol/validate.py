@@ -209,7 +209,7 @@ def check_requirement_values(key: str, operator: str, values: object) -> tuple[s
     if operator in ("In", "NotIn") and not values:
         raise Invalid(
             f"The requirement '{key} {operator}' has no values: values must be given when the operator is "
-            f"In or NotIn, e.g. values: [\"api\"]."
+            f'In or NotIn, e.g. values: ["api"].'
         )
     if operator in ("Exists", "DoesNotExist") and values:
         raise Invalid(
