@@ -299,7 +299,7 @@ def design_load(design: models.Design) -> DesignData:
     data = _loaded_get(design.pk, _loaded_key(design))
     if data is not None:
         return data if data.design is design else replace(data, design=design)
-    data = _catch_up(design)
+    data = _catch_up(design, _loaded_key(design))
     if data is not None:
         return data
     before = _stored_key(design.pk)
@@ -324,7 +324,7 @@ def design_load_after(design: models.Design, before: tuple, change: Change) -> l
     """After ``change`` moved the design from the loaded state ``before`` to its current revision: keep the
     new state's data (derived from the kept ``before`` data, not loaded again) and return the revision delta
     (``revision_snapshot`` applies it), or ``None`` when ``before`` is not kept here."""
-    prev = _loaded_get(design.pk, before)
+    prev = _loaded_get(design.pk, before) or _catch_up(design, before)
     if prev is None:
         return None
     try:
@@ -403,7 +403,7 @@ def _derive_flows(data: DesignData, prev: DesignData, change: Change, delta: lis
     data = replace(data, flows=flows, graph=graph)
     base = prev.derived.get("compiled")
     if base is not None:  # compile (and lint) the new state from the old one: see Compiled
-        base.forget_base()  # one step back is all a state keeps
+        base.settle()  # one step back is all a state keeps
         data.derived["compiled"] = Compiled(graph, base=base, removed=tuple(removed), added=tuple(added))
     return data
 
@@ -421,26 +421,28 @@ def apply_delta(snapshot: dict, delta: list) -> dict:
 _CATCH_UP_MAX = 50  # revisions; a process further behind loads the design whole
 
 
-def _catch_up(design: models.Design) -> DesignData | None:
-    """The kept state of an older revision brought to ``design``'s with the deltas of the revisions between
-    (made by another process: each process keeps its own states), or ``None``.  Only when every revision
-    between has a delta of flows and moves, and the kept state is the committed one of its revision."""
+def _catch_up(design: models.Design, target: tuple) -> DesignData | None:
+    """The kept state of an older revision brought to the ``target`` (revision, updated) of ``design`` with the
+    deltas of the revisions between (made by another process: each process keeps its own states), or
+    ``None``.  Only when every revision between has a delta of flows and moves, and the kept state is the
+    committed one of its revision."""
     with _LOADED_LOCK:
         kept = _LOADED.get(design.pk)
     if kept is None:
         return None
     (number, stamp), prev = kept
-    if not 0 < design.revision - number <= _CATCH_UP_MAX:
+    revision, updated = target
+    if not 0 < revision - number <= _CATCH_UP_MAX:
         return None
     revisions = list(
-        models.Revision.objects.filter(design_id=design.pk, number__gte=number, number__lte=design.revision)
+        models.Revision.objects.filter(design_id=design.pk, number__gte=number, number__lte=revision)
         .order_by("number")
         .values_list("number", "stamp", "delta")
     )
     numbers = [r[0] for r in revisions]
-    if numbers != list(range(number, design.revision + 1)) or revisions[0][1] != stamp:
+    if numbers != list(range(number, revision + 1)) or revisions[0][1] != stamp:
         return None  # a gap, or the kept state is of a change that was rolled back
-    if revisions[-1][1] != design.updated or any(delta is None for _, _, delta in revisions[1:]):
+    if revisions[-1][1] != updated or any(delta is None for _, _, delta in revisions[1:]):
         return None
     flow_pks = [row.pk for row in prev.flows]
     touched: dict[str, set[int]] = {"flows": set(), "workloads": set(), "externals": set()}
@@ -477,7 +479,7 @@ def _catch_up(design: models.Design) -> DesignData | None:
         data, _ = _derive(design, prev, change)
     except KeyError:
         return None
-    _loaded_put(design.pk, _loaded_key(design), data)
+    _loaded_put(design.pk, target, data)
     return data
 
 
@@ -537,7 +539,7 @@ class Compiled:
         self._base, self._removed, self._added = base, removed, added
 
     def _from_base(self, name: str):
-        base = self._base  # once: forget_base may run in another thread meanwhile
+        base = self._base  # once: settle may run in another thread meanwhile
         return None if base is None else base.__dict__.get(name)
 
     def _kept_per_policy(self, name: str) -> dict[int, object] | None:
@@ -586,8 +588,16 @@ class Compiled:
     def findings(self) -> list[Finding]:
         return self.lint_state.findings
 
-    def forget_base(self) -> None:
-        """Drop the link to the previous state (so old states do not pile up once this one is worked out)."""
+    _DERIVED = ("compilation", "manifests", "manifests_json", "lint_state")
+
+    def settle(self) -> None:
+        """Work out, from the previous state, what was worked out there, then drop the link to it: a state
+        keeps one step back, and a state derived from this one can still update everything incrementally."""
+        base = self._base
+        if base is not None:
+            for name in self._DERIVED:
+                if name in base.__dict__:
+                    getattr(self, name)
         self._base = None
 
     @cached_property

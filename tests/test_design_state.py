@@ -188,7 +188,7 @@ def test_a_process_loads_the_design_whole_when_another_made_a_change_without_a_d
         services.workload_update(workload=three_tier.workloads.get(name="api"), labels={"app": "api", "v": "2"})
 
     other_process(three_tier, edits)
-    assert selectors._catch_up(three_tier) is None
+    assert selectors._catch_up(three_tier, (three_tier.revision, three_tier.updated)) is None
     assert selectors.design_load(three_tier).graph == fresh(three_tier).graph
 
 
@@ -212,3 +212,28 @@ def test_a_kept_state_of_a_change_that_was_rolled_back_is_never_caught_up(three_
 
     other_process(three_tier, edits)
     assert selectors.design_load(three_tier).graph == fresh(three_tier).graph
+
+
+def test_an_edit_after_another_processs_change_catches_up_and_still_stores_a_delta(user):
+    from editor import bench
+
+    spec = bench.synthetic_spec(40, 4)
+    design = bench.spec_design_create(owner=user, spec=spec, name="forty")
+    (a, b), (c, d) = bench.edit_pairs(spec, 2)
+    selectors.design_compile(selectors.design_load(design)).findings  # noqa: B018
+
+    def edits():
+        selectors.design_load(design)
+        services.flow_create(design=design, source={"workload": a}, destination={"workload": b})
+
+    other_process(design, edits)
+    services.flow_create(design=design, source={"workload": c}, destination={"workload": d})
+    latest = design.revisions.order_by("-number").first()
+    assert latest.snapshot is None and latest.delta  # derived from the caught-up state, not loaded whole
+    data = selectors.design_load(design)
+    compiled = selectors.design_compile(data)
+    assert compiled.lint_state.incremental  # linted from the state before, through the caught-up one
+    expected = fresh(design)
+    assert selectors.revision_snapshot(latest) == selectors.design_snapshot(expected)
+    assert data.graph == expected.graph
+    assert compiled.findings == lint(expected.graph, compile_design(expected.graph))
