@@ -364,17 +364,25 @@ def _collector_off(graph: nm.Graph) -> list[dict]:
 
 
 def compile_figures(report: Report, sizes, repeat: int, log) -> None:
-    """Compile to manifest dicts, and compile + YAML against a bare libyaml dump of the same documents."""
-    compile_times: dict[int, Timing] = {}
-    collector_on: dict[int, Timing] = {}
+    """Compile to manifest dicts, and compile + YAML against a bare libyaml dump of the same documents.
+
+    The compile times of all sizes are taken first and interleaved (a run of each size in turn), so their
+    ratio is not skewed by the machine's load drifting, or by the heap the YAML figures leave behind."""
+    designs = []
     for workloads, namespaces in sizes:
         spec = synthetic_spec(workloads, namespaces)
-        graph = spec_graph(spec)
-        label = f"{workloads:,} workloads / {namespaces} ns / {len(spec.flows):,} flows"
-        log(f"compile {label}")
-        # like ``timeit``: the cycle collector off while timed, and a collection before each run (untimed)
-        compile_times[workloads] = timed(lambda g=graph: _collector_off(g), repeat, setup=gc.collect)
-        collector_on[workloads] = timed(lambda g=graph: manifests(compile_design(g)), repeat)
+        designs.append(
+            (workloads, spec_graph(spec), f"{workloads:,} workloads / {namespaces} ns / {len(spec.flows):,} flows")
+        )
+    log("compile " + ", ".join(label for _, _, label in designs))
+    compile_times = {workloads: Timing() for workloads, _, _ in designs}
+    collector_on = {workloads: Timing() for workloads, _, _ in designs}
+    for _ in range(repeat):
+        for workloads, graph, _ in designs:
+            # like ``timeit``: the cycle collector off while timed, and a collection before each run (untimed)
+            compile_times[workloads].samples += timed(lambda g=graph: _collector_off(g), 1, 0, setup=gc.collect).samples
+            collector_on[workloads].samples += timed(lambda g=graph: manifests(compile_design(g)), 1, 0).samples
+    for workloads, graph, label in designs:
         docs = manifests(compile_design(graph))
         render = timed(lambda g=graph: to_yaml(manifests(compile_design(g))), repeat)
         bare = timed(lambda d=docs: yaml.dump_all(d, Dumper=yaml.CSafeDumper), repeat)
