@@ -55,19 +55,23 @@ class _Accumulator:
     """peer → ports, per target and direction; ``None`` ports means every port."""
 
     def __init__(self) -> None:
-        self.rules: dict[tuple[_Target, str], dict[Peer, set[Port] | None]] = defaultdict(dict)
+        self.rules: dict[tuple[_Target, str], dict[Peer, tuple[Port, ...] | set[Port] | None]] = defaultdict(dict)
 
     def add(self, target: _Target, direction: str, peer: Peer, ports: tuple[Port, ...]) -> None:
         peers = self.rules[(target, direction)]
-        if not ports or (peer in peers and peers[peer] is None):
+        if not ports:
             peers[peer] = None
-        else:
-            peers.setdefault(peer, set()).update(ports)
+            return
+        had = peers.get(peer, ())
+        if had is None:
+            return  # every port already
+        # the flow's own tuple when the peer is new (most are: no set per peer), a set once ports merge
+        peers[peer] = set(had).union(ports) if had else ports
 
     def rules_for(self, target: _Target, direction: str) -> tuple[Rule, ...]:
         by_ports: dict[tuple[Port, ...], list[Peer]] = defaultdict(list)
         for peer, ports in self.rules.get((target, direction), {}).items():
-            key = () if ports is None else tuple(sorted(ports, key=Port.sort_key))
+            key = () if ports is None else tuple(sorted(set(ports), key=Port.sort_key))
             by_ports[key].append(peer)
         rules = [Rule(peers=tuple(sorted(peers, key=Peer.sort_key)), ports=ports) for ports, peers in by_ports.items()]
         return tuple(sorted(rules, key=Rule.sort_key))
@@ -110,7 +114,7 @@ class Compilation:
     graph: Graph
     policies: list[Policy]
     generated: dict[_Target, Policy | None]
-    flows_of: dict[_Target, tuple[Flow, ...]]
+    flows_of: dict[_Target, list[Flow] | tuple[Flow, ...]]
 
     @classmethod
     @without_gc
@@ -139,7 +143,7 @@ class Compilation:
             graph,
             with_kept_policies([p for p in generated.values() if p is not None], graph.policies),
             generated,
-            {target: tuple(flows) for target, flows in flows_of.items()},
+            dict(flows_of),  # lists, never changed once here: update copies the ones it changes
         )
 
     def update(self, graph: Graph, removed: tuple[Flow, ...] = (), added: tuple[Flow, ...] = ()) -> Compilation:
