@@ -174,14 +174,20 @@ _ENDPOINT_COLUMNS = {
 }
 
 
-def flow_endpoint(flow: models.Flow, side: str, refs: dict[tuple[str, int], str]) -> tuple[str, str]:
-    """(kind, ref) of one end of a flow, named through a loaded design's ``refs``."""
+def _end_id(flow: models.Flow, side: str) -> tuple[str, int]:
+    """(kind, id) of one end of a flow, from its columns."""
     values = flow.__dict__  # loaded columns directly: this runs twice per flow on every load
     for kind, column in _ENDPOINT_COLUMNS[side]:
         pk = values[column] if column in values else getattr(flow, column)
         if pk is not None:
-            return kind, refs[(kind, pk)]
+            return kind, pk
     raise ValueError(f"Flow {flow.pk} has no {side}.")
+
+
+def flow_endpoint(flow: models.Flow, side: str, refs: dict[tuple[str, int], str]) -> tuple[str, str]:
+    """(kind, ref) of one end of a flow, named through a loaded design's ``refs``."""
+    kind, pk = _end_id(flow, side)
+    return kind, refs[(kind, pk)]
 
 
 _END_IDS = "_end_ids"  # the cache attribute flow_end_ids sets on a loaded row
@@ -190,20 +196,10 @@ _END_IDS = "_end_ids"  # the cache attribute flow_end_ids sets on a loaded row
 def flow_end_ids(flow: models.Flow) -> tuple[str, int, str, int]:
     """(source kind, source id, destination kind, destination id) of a flow, worked out once per loaded row
     (rows are kept between requests and never change; a row a service changed is a new row of the state)."""
-    values = flow.__dict__
-    ends = values.get(_END_IDS)
+    ends = flow.__dict__.get(_END_IDS)
     if ends is None:
-        found = []
-        for side in ("source", "destination"):
-            for kind, column in _ENDPOINT_COLUMNS[side]:
-                pk = values[column] if column in values else getattr(flow, column)
-                if pk is not None:
-                    found += [kind, pk]
-                    break
-            else:
-                raise ValueError(f"Flow {flow.pk} has no {side}.")
-        ends = values[_END_IDS] = tuple(found)
-    return ends  # type: ignore[return-value]
+        ends = flow.__dict__[_END_IDS] = (*_end_id(flow, "source"), *_end_id(flow, "destination"))
+    return ends
 
 
 def _endpoint_dict(flow: models.Flow, side: str, refs: dict[tuple[str, int], str]) -> dict[str, str]:
@@ -461,6 +457,8 @@ def _catch_up(design: models.Design, target: tuple) -> DesignData | None:
         for section, model in (("flows", models.Flow), ("workloads", models.Workload), ("externals", models.External))
         if touched[section]
     }
+    if any(len(found.get(section, {})) != len(touched[section]) for section in ("workloads", "externals")):
+        return None  # a moved row is gone: a later change removed it without a delta
     rows = found.get("flows", {})
     before = {row.pk for row in prev.flows}
     if any(pk not in rows for pk in flow_pks if pk in touched["flows"]):
@@ -471,10 +469,6 @@ def _catch_up(design: models.Design, target: tuple) -> DesignData | None:
         added=tuple(rows[pk] for pk in flow_pks if pk not in before),
         moved=tuple(row for section in ("workloads", "externals") for row in found.get(section, {}).values()),
     )
-    if len(found.get("workloads", {})) + len(found.get("externals", {})) != len(touched["workloads"]) + len(
-        touched["externals"]
-    ):
-        return None
     try:
         data, _ = _derive(design, prev, change)
     except KeyError:
