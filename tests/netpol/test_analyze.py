@@ -190,6 +190,34 @@ def test_matrix_groups_equivalent_workloads_and_stays_exact_on_many():
     assert analyze.matrix(graph, policies, "TCP", 8080) == analyze.matrix_naive(graph, policies, "TCP", 8080)
 
 
+def test_does_not_exist_in_a_peer_with_a_namespace_selector_matches_pods_of_every_selected_namespace():
+    """Kubernetes matches the podSelector in each namespace the namespaceSelector selects; nca matches a
+    DoesNotExist only in the policy's own namespace, so the random comparison with nca leaves this case out."""
+    manifest = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "p0", "namespace": "ns1"},
+        "spec": {
+            "podSelector": {},
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {},
+                            "podSelector": {"matchExpressions": [{"key": "app", "operator": "DoesNotExist"}]},
+                        }
+                    ]
+                }
+            ],
+        },
+    }
+    pods = [ms.Pod("ns1", "w0", {}, []), ms.Pod("ns2", "w1", {}, []), ms.Pod("ns2", "w2", {"app": "a"}, [])]
+    table = analyze.matrix(ms.graph_of(pods), [policy_from_manifest(manifest)], "TCP", 80)
+    to_w0 = {table.workloads[i] for i in range(len(table.workloads)) if table.allowed(i, 0)}
+    assert table.workloads[0] == "ns1/w0"
+    assert "ns2/w1" in to_w0 and "ns2/w2" not in to_w0
+
+
 @pytest.mark.nca
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ms.policies(max_size=4), ms.pods(min_size=2, max_size=5))
