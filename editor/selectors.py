@@ -11,6 +11,7 @@ from functools import cached_property
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils.text import slugify
 
 from editor import models
 from editor.netpol import analyze
@@ -29,6 +30,11 @@ ERR_READ_ONLY = (
 )
 ERR_OWNER_ONLY = "Only the design's owner ({owner}) can {what}."
 ERR_LINK_GONE = "This link does not exist or was revoked: ask the design's owner for a new one."
+
+
+def yaml_filename(design: models.Design) -> str:
+    """The file name of the design's YAML download: the design's name, slugified."""
+    return f"{slugify(design.name) or 'design'}-networkpolicies.yaml"
 
 
 def designs_for(user) -> QuerySet[models.Design]:

@@ -4,5 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("editor.api.urls")),
-    path("", include("editor.urls")),
+    path("", include("editor.web.urls")),
 ]

@@ -12,7 +12,8 @@ from collections import Counter
 import pytest
 from django.urls import reverse
 
-from editor import bench, canvas, models, selectors, views
+from editor import bench, models, selectors
+from editor.web import canvas, views
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from editor import bench, views
+from editor import bench
+from editor.web import views
 
 
 @pytest.mark.django_db

@@ -8,7 +8,8 @@ import pytest
 import yaml
 from django.urls import reverse
 
-from editor import forms, models, selectors, services
+from editor import models, selectors, services
+from editor.web import forms
 
 pytestmark = pytest.mark.django_db
 

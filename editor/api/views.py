@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils.text import slugify
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers as rf_serializers
 from rest_framework import status, viewsets
@@ -18,11 +17,7 @@ from rest_framework.response import Response
 
 from editor import models, selectors, services
 from editor.api import serializers as s
-
-
-def yaml_filename(design: models.Design) -> str:
-    return f"{slugify(design.name) or 'design'}-networkpolicies.yaml"
-
+from editor.selectors import yaml_filename
 
 # ---------------------------------------------------------------- ETag / If-Match: no lost edits
 # A design's ETag is "<id>-<revision>"; parts answer with their design's.  A write that sends If-Match

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from html import escape
 from json.encoder import encode_basestring_ascii as _json_str
 
-from editor import forms, models, selectors
+from editor import models, selectors
 from editor.selectors import flow_endpoint
+from editor.web import forms
 
 NODE_W = 152
 COL_GAP = 250

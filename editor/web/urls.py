@@ -1,14 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from editor import views, views_analysis, views_history, views_sharing
+from editor.web import analysis as views_analysis
+from editor.web import history as views_history
+from editor.web import sharing as views_sharing
+from editor.web import views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.design_list, name="design-list"),
     path("designs/new/", views.design_create, name="design-create"),
-    # import, connections, check a connection, truth table, kept policies (editor/views_analysis.py)
+    # import, connections, check a connection, truth table, kept policies (editor/web/analysis.py)
     path("designs/import/", views_analysis.design_import, name="design-import-page"),
     path("designs/<int:pk>/analysis/", views_analysis.design_analysis, name="design-analysis"),
     path("designs/<int:pk>/check/", views_analysis.design_check, name="design-check"),
@@ -22,7 +25,7 @@ urlpatterns = [
     path("designs/<int:pk>/duplicate/", views.design_duplicate, name="design-duplicate"),
     path("designs/<int:pk>/delete/", views.design_delete, name="design-delete"),
     path("designs/<int:pk>/download/", views.design_download, name="design-download"),
-    # sharing and history (editor/views_sharing.py, editor/views_history.py)
+    # sharing and history (editor/web/sharing.py, editor/web/history.py)
     path("designs/<int:pk>/sharing/", views_sharing.design_sharing, name="design-sharing"),
     path("designs/<int:pk>/sharing/shares/", views_sharing.share_add, name="share-add"),
     path("designs/<int:pk>/sharing/shares/<int:share_pk>/", views_sharing.share_change, name="share-change"),

@@ -46,10 +46,10 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
-from editor import canvas, forms, models, selectors, services
-from editor.api.views import yaml_filename
+from editor import models, selectors, services
 from editor.netpol.lint import MISSING_DNS, SEVERITIES
 from editor.netpol.render import to_yaml
+from editor.web import canvas, forms
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -174,7 +174,7 @@ def design_download(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = selectors.design_get_for(request.user, pk)
     compiled = selectors.design_compile(selectors.design_load(design))
     response = HttpResponse(compiled.yaml, content_type="application/yaml")
-    response["Content-Disposition"] = f'attachment; filename="{yaml_filename(design)}"'
+    response["Content-Disposition"] = f'attachment; filename="{selectors.yaml_filename(design)}"'
     return response
 
 
@@ -812,7 +812,7 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
         "notice": notice,
         "notice_error": notice_error,
         "focus": focus,
-        "download_name": yaml_filename(design),
+        "download_name": selectors.yaml_filename(design),
         "access": access,
         "can_edit": can_edit,
         "can_share": access == selectors.OWNER,
