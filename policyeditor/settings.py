@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from policyeditor.deploy import hsts_preload, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = os.environ.get("POLICYEDITOR_DEBUG", "1") == "1"
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "policyeditor.health.HealthProbeMiddleware",  # /healthz, /readyz: first, so plain HTTP and any Host work
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -140,7 +143,11 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = os.environ.get("POLICYEDITOR_SSL_REDIRECT", "1") == "1"
     SECURE_HSTS_SECONDS = int(os.environ.get("POLICYEDITOR_HSTS_SECONDS", "3600"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # preload only with the max-age the preload list requires (a year or more); else Django's reminder to
+    # preload (security.W021) is answered here, not by a header browsers' preload list would refuse
+    SECURE_HSTS_PRELOAD = hsts_preload(SECURE_HSTS_SECONDS, os.environ.get("POLICYEDITOR_HSTS_PRELOAD", "1"))
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -170,6 +177,10 @@ if not DEBUG:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
+
+# Errors with their tracebacks go to stderr (gunicorn and systemd/Kubernetes collect it), in production too:
+# Django's default sends them only to ADMINS by mail.  POLICYEDITOR_LOG_LEVEL: DEBUG, INFO (default), WARNING...
+LOGGING = logging_config(os.environ.get("POLICYEDITOR_LOG_LEVEL", "INFO"))
 
 # ``?format=yaml`` on the manifests endpoint is ours, not DRF's content negotiation.
 REST_FRAMEWORK["URL_FORMAT_OVERRIDE"] = None
