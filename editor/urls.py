@@ -1,12 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from editor import views, views_analysis, views_history, views_sharing
+from editor import views, views_accounts, views_analysis, views_history, views_sharing
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.design_list, name="design-list"),
+    # staff: users and API tokens (editor/views_accounts.py)
+    path("staff/users/", views_accounts.staff_users, name="staff-users"),
+    path("staff/users/<int:pk>/token/", views_accounts.staff_token_reset, name="staff-token-reset"),
+    path("staff/users/<int:pk>/token/revoke/", views_accounts.staff_token_revoke, name="staff-token-revoke"),
     path("designs/new/", views.design_create, name="design-create"),
     # import, connections, check a connection, truth table, kept policies (editor/views_analysis.py)
     path("designs/import/", views_analysis.design_import, name="design-import-page"),

@@ -35,5 +35,6 @@ def logging_config(level: str = "INFO") -> dict:
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
             "django": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "axes": {"level": "WARNING"},  # lockouts and failures; not "AXES: BEGIN ..." on every manage.py command
         },
     }

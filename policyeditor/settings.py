@@ -6,6 +6,7 @@ POLICYEDITOR_DEBUG=0 and DATABASE_URL.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",  # locks out password guessing on the login page (and the admin's)
     "editor",
 ]
 
@@ -57,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "policyeditor.urls"
@@ -115,13 +118,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # margin is for the form's other fields.  Uploaded files are spooled to disk above FILE_UPLOAD_MAX_MEMORY_SIZE.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 17 * 1024 * 1024
 
+# ---------------------------------------------------------------- accounts (issue 11)
+# Password guessing: ten wrong passwords in a row for one username are answered as usual; the eleventh locks that
+# username out (429) for AXES_COOLOFF_TIME, whatever the password and address (axes locks at the failure that
+# reaches AXES_FAILURE_LIMIT).  A successful login resets the count.
+# Unlock early: ``manage.py axes_reset_username USER``.  Wrong API tokens: editor/api/auth.py.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 11
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("POLICYEDITOR_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 warns that lockouts without the address can be dodged by changing User-Agent or cookies; a lockout by
+# username alone cannot (and one by address would lock every user out together behind a reverse proxy).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "editor.accounts.client_ip"  # honours POLICYEDITOR_PROXY_COUNT
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "design-list"
 LOGOUT_REDIRECT_URL = "login"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "editor.api.auth.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -153,7 +175,7 @@ if not DEBUG:
     # preload (security.W021) is answered here, not by a header browsers' preload list would refuse
     SECURE_HSTS_PRELOAD = hsts_preload(SECURE_HSTS_SECONDS, os.environ.get("POLICYEDITOR_HSTS_PRELOAD", "1"))
     if not SECURE_HSTS_PRELOAD:
-        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+        SILENCED_SYSTEM_CHECKS += ["security.W021"]
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
