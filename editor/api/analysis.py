@@ -1,4 +1,4 @@
-"""Import, reachability, the truth table and connections: ``../shared/spec/api-v1.md`` "Import" and "Reachability".
+"""Import, reachability, the truth table and connections: ``docs/api.md`` "Import" and "Reachability".
 
 Views parse, call one service or selector, and answer.  Import errors have the contract's shape
 ``{"errors": [{"document": N, "path": "spec....", "message": "..."}]}``.
