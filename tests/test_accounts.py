@@ -237,3 +237,26 @@ def test_client_ip_behind_a_proxy_takes_the_address_the_proxy_saw(monkeypatch, r
     assert accounts.client_ip(request) == "10.0.0.2"
     monkeypatch.setenv("POLICYEDITOR_PROXY_COUNT", "1")
     assert accounts.client_ip(request) == "198.51.100.4"
+
+
+def test_account_pages_hold_no_inline_script_or_style(staff, user):
+    """What the Content-Security-Policy would block."""
+    from tests.test_security import tags
+
+    client = browser(staff)
+    pages = [
+        client.get("/staff/users/").content,
+        client.post("/staff/users/", {"username": "dora", "token": "on"}).content,
+        client.post(f"/staff/users/{user.pk}/token/").content,
+    ]
+    locked = Client()
+    for attempt in range(11):
+        response = locked.post("/login/", {"username": "alice", "password": f"wrong-{attempt}"})
+    assert response.status_code == 429
+    pages.append(response.content)
+    for html in pages:
+        for tag, attrs in tags(html):
+            assert tag != "style" and "style" not in attrs, (tag, attrs)
+            assert not any(name.startswith("on") for name in attrs), (tag, attrs)
+            if tag == "script":
+                assert attrs.get("src"), "inline <script>"
