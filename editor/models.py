@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from rest_framework.authtoken.models import TokenProxy
 
 from editor.netpol import validate
 
@@ -261,3 +262,16 @@ class ImportBaseline(models.Model):
 
     def __str__(self) -> str:
         return f"baseline of {self.design_id}"
+
+
+class ApiToken(TokenProxy):
+    """DRF's token as the admin lists it: keyed by user (as DRF's own proxy) and never printed in clear."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        from editor.accounts import mask
+
+        return f"API token {mask(self.key)} of {self.user}"

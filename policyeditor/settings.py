@@ -6,10 +6,13 @@ POLICYEDITOR_DEBUG=0 and DATABASE_URL.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+
+from policyeditor.deploy import hsts_preload, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,13 +39,16 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by the app (no CDN)
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",  # locks out password guessing on the login page (and the admin's)
     "editor",
 ]
 
 MIDDLEWARE = [
+    "policyeditor.health.HealthProbeMiddleware",  # /healthz, /readyz: first, so plain HTTP and any Host work
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -53,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "policyeditor.urls"
@@ -111,18 +118,40 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # margin is for the form's other fields.  Uploaded files are spooled to disk above FILE_UPLOAD_MAX_MEMORY_SIZE.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 17 * 1024 * 1024
 
+# ---------------------------------------------------------------- accounts (issue 11)
+# Password guessing: ten wrong passwords in a row for one username are answered as usual; the eleventh locks that
+# username out (429) for AXES_COOLOFF_TIME, whatever the password and address (axes locks at the failure that
+# reaches AXES_FAILURE_LIMIT).  A successful login resets the count.
+# Unlock early: ``manage.py axes_reset_username USER``.  Wrong API tokens: editor/api/auth.py.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 11
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("POLICYEDITOR_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 warns that lockouts without the address can be dodged by changing User-Agent or cookies; a lockout by
+# username alone cannot (and one by address would lock every user out together behind a reverse proxy).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "editor.accounts.client_ip"  # honours POLICYEDITOR_PROXY_COUNT
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "design-list"
 LOGOUT_REDIRECT_URL = "login"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "editor.api.auth.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # request bodies are JSON (import and kept policies take YAML: their views name their own parsers)
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "editor.api.errors.exception_handler",
 }
 
@@ -132,6 +161,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 if not DEBUG:
@@ -140,7 +171,11 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = os.environ.get("POLICYEDITOR_SSL_REDIRECT", "1") == "1"
     SECURE_HSTS_SECONDS = int(os.environ.get("POLICYEDITOR_HSTS_SECONDS", "3600"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # preload only with the max-age the preload list requires (a year or more); else Django's reminder to
+    # preload (security.W021) is answered here, not by a header browsers' preload list would refuse
+    SECURE_HSTS_PRELOAD = hsts_preload(SECURE_HSTS_SECONDS, os.environ.get("POLICYEDITOR_HSTS_PRELOAD", "1"))
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS += ["security.W021"]
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -170,6 +205,10 @@ if not DEBUG:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
+
+# Errors with their tracebacks go to stderr (gunicorn and systemd/Kubernetes collect it), in production too:
+# Django's default sends them only to ADMINS by mail.  POLICYEDITOR_LOG_LEVEL: DEBUG, INFO (default), WARNING...
+LOGGING = logging_config(os.environ.get("POLICYEDITOR_LOG_LEVEL", "INFO"))
 
 # ``?format=yaml`` on the manifests endpoint is ours, not DRF's content negotiation.
 REST_FRAMEWORK["URL_FORMAT_OVERRIDE"] = None

@@ -1,4 +1,4 @@
-"""Import, reachability, the truth table and connections: ``../shared/spec/api-v1.md`` "Import" and "Reachability".
+"""Import, reachability, the truth table and connections: ``docs/api.md`` "Import" and "Reachability".
 
 Views parse, call one service or selector, and answer.  Import errors have the contract's shape
 ``{"errors": [{"document": N, "path": "spec....", "message": "..."}]}``.
@@ -20,6 +20,9 @@ from editor.netpol import analyze, importer
 from editor.netpol.model import PROTOCOLS
 
 DEFAULT_IMPORT_NAME = "Imported design"
+# A raw YAML body: OpenAPI 3.0 spells "the body is the bytes themselves" as a binary string (generated clients
+# then send the bytes as they are, instead of a JSON-quoted string).
+YAML_BODY = {"application/yaml": OpenApiTypes.BINARY}
 
 
 # ---------------------------------------------------------------- parsing a YAML body
@@ -132,7 +135,7 @@ class DesignImportView(APIView):
     @extend_schema(
         operation_id="designs_import",
         parameters=[OpenApiParameter("name", str, description="The new design's name.", required=False)],
-        request={"application/yaml": OpenApiTypes.STR},
+        request=YAML_BODY,
         responses={
             201: ImportAnswerSerializer,
             400: OpenApiResponse(ImportErrorsSerializer, description="Nothing was saved."),
@@ -326,7 +329,7 @@ def _text(request) -> str:
         raise ValidationError({"manifest": ["The body is not UTF-8 text."]}) from None
 
 
-YAML_POLICY = {"application/yaml": OpenApiTypes.STR}
+YAML_POLICY = YAML_BODY
 
 
 class KeptPolicyListView(APIView):

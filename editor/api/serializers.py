@@ -1,4 +1,4 @@
-"""Shapes of the API (``../shared/spec/api-v1.md``).  Meaning is checked by the services."""
+"""Shapes of the API (``docs/api.md``).  Meaning is checked by the services."""
 
 from __future__ import annotations
 

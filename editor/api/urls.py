@@ -1,8 +1,7 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from editor.api import analysis, sharing, views
+from editor.api import analysis, docs, sharing, views
 
 router = SimpleRouter()
 router.register("designs", views.DesignViewSet, basename="design")
@@ -11,7 +10,8 @@ LIST = {"get": "list", "post": "create"}
 DETAIL = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", docs.SchemaView.as_view(), name="schema"),
+    path("docs/", docs.SwaggerView.as_view(), name="api-docs"),
     # import, reachability, truth table (issue 4); before the router so "import" is not read as an id
     path("designs/import/", analysis.DesignImportView.as_view(), name="api-design-import"),
     path("designs/<int:pk>/reachability/", analysis.ReachabilityView.as_view(), name="api-design-reachability"),

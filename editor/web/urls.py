@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from editor.web import accounts as views_accounts
 from editor.web import analysis as views_analysis
 from editor.web import history as views_history
 from editor.web import sharing as views_sharing
@@ -10,6 +11,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.design_list, name="design-list"),
+    # staff: users and API tokens (editor/web/accounts.py)
+    path("staff/users/", views_accounts.staff_users, name="staff-users"),
+    path("staff/users/<int:pk>/token/", views_accounts.staff_token_reset, name="staff-token-reset"),
+    path("staff/users/<int:pk>/token/revoke/", views_accounts.staff_token_revoke, name="staff-token-revoke"),
     path("designs/new/", views.design_create, name="design-create"),
     # import, connections, check a connection, truth table, kept policies (editor/web/analysis.py)
     path("designs/import/", views_analysis.design_import, name="design-import-page"),
