@@ -35,10 +35,16 @@ ERR_BAD_REVISION = "The form did not say which revision you were looking at: rel
 def _snapshots(design: models.Design, low: int, high: int) -> dict[int, dict]:
     """The whole snapshot of every revision numbered ``low`` to ``high``, in one query: from the newest whole
     snapshot at or before ``low``, each later revision is its own snapshot or the one before with its delta."""
-    first = selectors.design_revisions(design).filter(number__lte=low).only("number", "base").first()
+    first = (
+        models.Revision.objects.filter(design=design, number__lte=low)
+        .order_by("-number")
+        .values_list("number", "base")
+        .first()
+    )
     if first is None:
         return {}
-    start = first.number if first.base is None else min(first.base, first.number)
+    number, base = first
+    start = number if base is None else min(base, number)
     rows = (
         models.Revision.objects.filter(design=design, number__gte=start, number__lte=high)
         .order_by("number")
