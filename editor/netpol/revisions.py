@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from editor.netpol import analyze
-from editor.netpol.importer import policy_from_manifest
-from editor.netpol.model import (
+from . import analyze
+from .importer import policy_from_manifest
+from .model import (
     ContainerPort,
     Endpoint,
     External,
@@ -29,7 +29,7 @@ from editor.netpol.model import (
     Settings,
     Workload,
 )
-from editor.netpol.render import manifests, to_yaml
+from .render import manifests, to_yaml
 
 MOVES_NAMED = 3  # at most this many moved nodes are named; more are counted ("Moved 12 nodes")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from editor.netpol import analyze
-from editor.netpol.model import Graph, Policy
+from . import analyze
+from .model import Graph, Policy
 
 ANY_PORT = "any port"
 MAX_PORTS = 24  # distinct (protocol, port) pairs evaluated; the most used are kept, the rest named as left out

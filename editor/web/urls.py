@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.design_list, name="design-list"),
     path("designs/new/", views.design_create, name="design-create"),
+    path("designs/new/template/", views.design_create_from_template, name="design-create-template"),
     # import, connections, check a connection, truth table, kept policies (editor/web/analysis.py)
     path("designs/import/", views_analysis.design_import, name="design-import-page"),
     path("designs/<int:pk>/analysis/", views_analysis.design_analysis, name="design-analysis"),
