@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import analyze
+from .gcpause import without_gc
 from .importer import policy_from_manifest
 from .model import (
     ContainerPort,
@@ -45,6 +46,7 @@ _SETTING_WORDS = (
 # ---------------------------------------------------------------- snapshot → graph
 
 
+@without_gc  # thousands of value objects, no cycles: see gcpause.py
 def graph_of(snapshot: dict) -> Graph:
     """The domain graph of a snapshot (what ``selectors.design_load`` builds from the rows)."""
     settings = snapshot.get("settings", {})
@@ -200,6 +202,8 @@ def describe_changes(before: dict | None, after: dict) -> list[str]:
         if old is None:
             lines.append(f"Added workload {key}")
             continue
+        if origin == key and old == new_w[key]:
+            continue
         said = _fields(old, new_w[key], w_fields)
         if origin != key:
             lines.append(f"Renamed workload {origin} → {key}" + (": " + "; ".join(said) if said else ""))
@@ -241,12 +245,15 @@ def describe_changes(before: dict | None, after: dict) -> list[str]:
             ends.append(text)
         return " → ".join(ends)
 
-    old_f = _keyed(before.get("flows", []), lambda f: flow_key(f, True))
-    new_f = _keyed(after.get("flows", []), lambda f: flow_key(f, False))
+    same_flows = before.get("flows") == after.get("flows") and not (ns_renamed or w_renamed or e_renamed)
+    old_f = {} if same_flows else _keyed(before.get("flows", []), lambda f: flow_key(f, True))
+    new_f = {} if same_flows else _keyed(after.get("flows", []), lambda f: flow_key(f, False))
     for key in sorted(new_f):
         if key not in old_f:
             lines.append(f"Added flow {key} ({_flow_ports(new_f[key].get('ports'))})")
-        elif _flow_ports(old_f[key].get("ports")) != _flow_ports(new_f[key].get("ports")):
+        elif old_f[key].get("ports") != new_f[key].get("ports") and _flow_ports(old_f[key].get("ports")) != _flow_ports(
+            new_f[key].get("ports")
+        ):
             lines.append(
                 f"Changed flow {key}: ports {_flow_ports(old_f[key].get('ports'))} → "
                 f"{_flow_ports(new_f[key].get('ports'))}"

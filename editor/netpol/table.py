@@ -7,7 +7,7 @@ something without the user typing a port first.  One :func:`analyze.matrix` per 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import analyze
 from .model import Graph, Policy
@@ -49,61 +49,79 @@ class PortTable:
         return "allowed" if allowed == len(verdicts) else "denied" if not allowed else "partial"
 
 
-def served_ports(graph: Graph) -> dict[str, list[tuple[str, int]]]:
+def served_ports(graph: Graph, workloads=None) -> dict[str, list[tuple[str, int]]]:
     """workload ref → the (protocol, port) pairs it serves: declared container ports and the ports of flows
-    drawn to it or to its namespace (named ports resolved on its container ports; a range by its first port)."""
-    out: dict[str, set[tuple[str, int]]] = {w.ref: {(p.protocol, p.port) for p in w.ports} for w in graph.workloads}
+    drawn to it or to its namespace (named ports resolved on its container ports; a range by its first port).
+    ``workloads``: only these (default: all of the graph's)."""
+    chosen = graph.workloads if workloads is None else workloads
+    refs = {w: f"{w.namespace}/{w.name}" for w in chosen}
+    by_ref = {ref: w for w, ref in refs.items()}
+    namespaces = {w.namespace for w in chosen}
+    out: dict[str, set[tuple[str, int]]] = {ref: {(p.protocol, p.port) for p in w.ports} for w, ref in refs.items()}
     for flow in graph.flows:
-        if flow.destination.kind == "workload":
-            targets = [graph.workload(flow.destination.ref)]
-        elif flow.destination.kind == "namespace":
-            targets = graph.workloads_in(flow.destination.ref)  # type: ignore[assignment]
+        end = flow.destination
+        if end.kind == "workload" and end.ref in by_ref:
+            targets = [by_ref[end.ref]]
+        elif end.kind == "namespace" and end.ref in namespaces:
+            targets = [w for w in chosen if w.namespace == end.ref]
         else:
             continue
         for workload in targets:
-            if workload is None:
-                continue
             for port in flow.ports:
                 if isinstance(port.port, int):
-                    out[workload.ref].add((port.protocol, port.port))
+                    out[refs[workload]].add((port.protocol, port.port))
                 elif isinstance(port.port, str):
                     named = workload.named_port(port.port)
                     if named is not None:
-                        out[workload.ref].add((named.protocol, named.port))
+                        out[refs[workload]].add((named.protocol, named.port))
     return {ref: sorted(ports) for ref, ports in out.items()}
 
 
 def port_table(graph: Graph, policies: list[Policy], limit: int | None = None) -> PortTable:
     """The table for the first ``limit`` workloads (all when None), each cell on its destination's ports."""
-    workloads = graph.workloads if limit is None else graph.workloads[:limit]
-    served = served_ports(graph)
+    workloads = tuple(graph.workloads if limit is None else graph.workloads[:limit])
+    refs = [f"{w.namespace}/{w.name}" for w in workloads]
+    served = served_ports(graph, workloads)
+    # a verdict between two pods depends on them and the policies only: the shown workloads alone give the
+    # same answers, at the cost of their number rather than the design's
+    graph = replace(graph, workloads=workloads)
     uses: dict[tuple[str, int], int] = {}
-    for w in workloads:
-        for pair in served[w.ref]:
+    for ref in refs:
+        for pair in served[ref]:
             uses[pair] = uses.get(pair, 0) + 1
     ranked = sorted(uses, key=lambda pair: (-uses[pair], pair))
     kept, left_out = set(ranked[:MAX_PORTS]), tuple(sorted(ranked[MAX_PORTS:]))
-    tables = {pair: analyze.matrix(graph, policies, *pair) for pair in sorted(kept)}
-    any_port = ("TCP", analyze.free_port(policies, "TCP"))
-    if any(not [p for p in served[w.ref] if p in kept] for w in workloads):
-        tables[any_port] = analyze.matrix(graph, policies, *any_port)
+    # per destination: (protocol, port label, the port's table), the design's ports or else "any port"
+    asked: dict[tuple[str, int], analyze.Matrix] = {}
+    columns = []
+    for ref in refs:
+        pairs = [(protocol, port, port) for protocol, port in served[ref] if (protocol, port) in kept]
+        if not pairs:
+            pairs = [("TCP", ANY_PORT, analyze.free_port(policies, "TCP"))]
+        column = []
+        for protocol, label, number in pairs:
+            if (protocol, number) not in asked:
+                asked[(protocol, number)] = analyze.matrix(graph, policies, protocol, number)
+            column.append((protocol, label, asked[(protocol, number)]))
+        columns.append(column)
+    made: dict[tuple, PortVerdict] = {}  # verdicts are values: a few distinct ones serve every cell
+
+    def verdict(protocol: str, label: int | str, egress: bool, ingress: bool) -> PortVerdict:
+        key = (protocol, label, egress, ingress)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = PortVerdict(protocol, label, egress, ingress)
+        return found
+
     rows = []
     for i in range(len(workloads)):
         row = []
-        for j, destination in enumerate(workloads):
-            pairs = [p for p in served[destination.ref] if p in kept]
-            verdicts = [
-                PortVerdict(
-                    protocol,
-                    port,
-                    tables[(protocol, port)].egress_allows(i, j),
-                    tables[(protocol, port)].ingress_allows(i, j),
+        for j, column in enumerate(columns):
+            row.append(
+                tuple(
+                    verdict(protocol, label, bool(t.egress[i] >> j & 1), bool(t.ingress[i] >> j & 1))
+                    for protocol, label, t in column
                 )
-                for protocol, port in pairs
-            ]
-            if not pairs:
-                t = tables[any_port]
-                verdicts = [PortVerdict("TCP", ANY_PORT, t.egress_allows(i, j), t.ingress_allows(i, j))]
-            row.append(tuple(verdicts))
+            )
         rows.append(tuple(row))
-    return PortTable(tuple(w.ref for w in workloads), tuple(rows), left_out)
+    return PortTable(tuple(refs), tuple(rows), left_out)

@@ -22,6 +22,7 @@ from editor.netpol.render import to_yaml
 from editor.web import port_matrix
 
 MATRIX_SHOWN = 150  # workloads shown in the page's table; the API answers for any number
+PORTS_SHOWN = 100  # … in its default view, where each cell sums up several ports
 ERR_NOTHING_TO_IMPORT = "Paste YAML or choose at least one file to import."
 
 NEW_POLICY_TEMPLATE = """\
@@ -196,7 +197,7 @@ def design_matrix(request, pk: int):
             rows.append({"source": source, "cells": cells})
     ports_table = None
     if not port_text and data.graph.workloads:
-        ports_table = port_matrix.table_html(design, data.graph, policies, limit=MATRIX_SHOWN)
+        ports_table = port_matrix.table_html(design, data.graph, policies, limit=PORTS_SHOWN)
     return render(
         request,
         "editor/analysis/matrix.html",
@@ -208,9 +209,9 @@ def design_matrix(request, pk: int):
             "table": table,
             "rows": rows,
             "columns": table.workloads[:MATRIX_SHOWN] if table else (),
-            "truncated": len(data.graph.workloads) > MATRIX_SHOWN,
+            "truncated": len(data.graph.workloads) > (MATRIX_SHOWN if port_text else PORTS_SHOWN),
             "ports_table": ports_table,
-            "shown": MATRIX_SHOWN,
+            "shown": MATRIX_SHOWN if port_text else PORTS_SHOWN,
             "error": error,
         },
         status=400 if error else 200,

@@ -26,8 +26,9 @@ from editor.netpol.compile import compile_design
 
 SHOWN = 200  # revisions listed on the page, newest first
 DESCRIBED = 50  # the newest revisions whose changes the list names (each needs its snapshot and the one before)
-DESCRIBED_LARGE = 10  # … on a design with more than LARGE workloads (its snapshots are large)
-LARGE = 500
+# … fewer on a large design, whose snapshots take long to read: about this many workloads' worth of snapshots
+# (at 1,000 workloads the newest 3 revisions: reading one snapshot of 1,000 workloads takes 70-140 ms)
+SNAPSHOT_BUDGET = 3_000
 CONNECTIONS_UP_TO = 400  # workloads; a larger design's revision page lists changed policies, not connections
 ERR_BAD_REVISION = "The form did not say which revision you were looking at: reload the page and try again."
 
@@ -67,7 +68,7 @@ def _snapshots(design: models.Design, low: int, high: int) -> dict[int, dict]:
 def _what_changed(design: models.Design, revisions: list[models.Revision]) -> dict[int, list[str]]:
     """revision number → what it changed, in words, for the newest few of ``revisions`` (newest first);
     left out where the words would only repeat the summary."""
-    limit = DESCRIBED_LARGE if design.workloads.count() > LARGE else DESCRIBED
+    limit = max(3, min(DESCRIBED, SNAPSHOT_BUDGET // max(1, design.workloads.count())))
     described = revisions[:limit]
     if not described:
         return {}

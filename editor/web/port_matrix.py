@@ -4,12 +4,12 @@
 The table's HTML is written here, escaped, rather than by a template loop: 100 × 100 cells through the
 template engine cost more than the analysis (as the editor's warnings list, see ``views._findings_html``).
 Every cell links to the check page for the pair on its most telling port (the first denied one), so a click
-explains both sides.
+explains both sides; the page boosts the links (``hx-boost`` on the table's box) to show the answer beside it.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 from django.urls import reverse
 from django.utils.html import escape
@@ -34,22 +34,19 @@ def _cell_text(verdicts: tuple[PortVerdict, ...]) -> str:
 
 def _side_words(v: PortVerdict) -> str:
     if v.allowed:
-        return "allowed (both sides)"
+        return "allowed"
     if v.egress:
-        return "denied: the destination's ingress does not allow it"
+        return "denied by the destination's ingress"
     if v.ingress:
-        return "denied: the source's egress does not allow it"
+        return "denied by the source's egress"
     return "denied by both sides"
 
 
-def _title(source: str, destination: str, verdicts: tuple[PortVerdict, ...]) -> str:
-    return f"{source} → {destination}: " + "; ".join(f"{v.label} {_side_words(v)}" for v in verdicts)
-
-
-def _check_query(source: str, destination: str, verdicts: tuple[PortVerdict, ...], any_port: int) -> str:
+def _check_port(verdicts: tuple[PortVerdict, ...], any_port: int) -> str:
+    """The query's port and protocol: the first denied port, else the first (``&amp;``-escaped)."""
     v = next((v for v in verdicts if not v.allowed), verdicts[0])
     port = any_port if v.port == ANY_PORT else v.port
-    return urlencode({"source": source, "destination": destination, "port": port, "protocol": v.protocol})
+    return f"&amp;port={port}&amp;protocol={v.protocol}"
 
 
 def _column_head(ref: str) -> str:
@@ -68,16 +65,27 @@ def table_html(design: models.Design, graph: Graph, policies: list[Policy], *, l
         *(_column_head(ref) for ref in table.workloads),
         "</tr></thead><tbody>",
     ]
-    for i, source in enumerate(table.workloads):
-        out.append(f'<tr><th scope="row" title="{escape(source)}">{escape(source)}</th>')
-        for j, destination in enumerate(table.workloads):
-            verdicts = table.cells[i][j]
-            href = f"{check}?{escape(_check_query(source, destination, verdicts, any_port))}"
-            cls = "cell ports " + PortTable.state(verdicts) + (" self" if i == j else "")
+    quoted = [escape(quote(ref, safe="")) for ref in table.workloads]
+    named = [escape(ref) for ref in table.workloads]
+    # a cell's class, text, port words and check query depend on its verdicts only: work each out once
+    by_verdicts: dict[tuple[PortVerdict, ...], tuple[str, str, str, str]] = {}
+    for i, source in enumerate(named):
+        out.append(f'<tr><th scope="row" title="{source}">{source}</th>')
+        for j, verdicts in enumerate(table.cells[i]):
+            known = by_verdicts.get(verdicts)
+            if known is None:
+                words = escape("; ".join(f"{v.label} {_side_words(v)}" for v in verdicts))
+                known = by_verdicts[verdicts] = (
+                    PortTable.state(verdicts),
+                    _cell_text(verdicts),
+                    words,
+                    _check_port(verdicts, any_port),
+                )
+            state, text, words, query = known
             out.append(
-                f'<td><a class="{cls}" href="{href}" hx-get="{href}" hx-target="#check-result" '
-                f'hx-swap="outerHTML" title="{escape(_title(source, destination, verdicts))}">'
-                f"{_cell_text(verdicts)}</a></td>"
+                f'<td><a class="cell ports {state}{" self" if i == j else ""}" '
+                f'href="{check}?source={quoted[i]}&amp;destination={quoted[j]}{query}" '
+                f'title="{source} → {named[j]}: {words}">{text}</a></td>'
             )
         out.append("</tr>")
     out.append("</tbody></table>")
