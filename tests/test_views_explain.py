@@ -119,7 +119,7 @@ def test_truth_table_of_100_workloads_scrolls_in_its_box_with_every_cell_written
     services.design_restore(design=design, snapshot=snapshot, summary="100 workloads")
     text = page(alice.get(reverse("design-matrix", args=[design.pk])))
     assert text.count('<a class="cell ports ') == 100 * 100
-    assert '<div class="matrix-wrap" hx-boost="true" hx-target="#check-result"' in text
+    assert '<div class="matrix-wrap" hx-target="#check-result" hx-swap="outerHTML">' in text
     assert "TCP 8001 ✓" in cell(text, "team0/svc000", "team1/svc001")
 
 

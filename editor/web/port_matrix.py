@@ -4,7 +4,8 @@
 The table's HTML is written here, escaped, rather than by a template loop: 100 × 100 cells through the
 template engine cost more than the analysis (as the editor's warnings list, see ``views._findings_html``).
 Every cell links to the check page for the pair on its most telling port (the first denied one), so a click
-explains both sides; the page boosts the links (``hx-boost`` on the table's box) to show the answer beside it.
+explains both sides; with htmx (``hx-get``, target and swap inherited from the table's box) the answer shows
+beside the table.
 """
 
 from __future__ import annotations
@@ -82,9 +83,9 @@ def table_html(design: models.Design, graph: Graph, policies: list[Policy], *, l
                     _check_port(verdicts, any_port),
                 )
             state, text, words, query = known
+            href = f"{check}?source={quoted[i]}&amp;destination={quoted[j]}{query}"
             out.append(
-                f'<td><a class="cell ports {state}{" self" if i == j else ""}" '
-                f'href="{check}?source={quoted[i]}&amp;destination={quoted[j]}{query}" '
+                f'<td><a class="cell ports {state}{" self" if i == j else ""}" href="{href}" hx-get="{href}" '
                 f'title="{source} → {named[j]}: {words}">{text}</a></td>'
             )
         out.append("</tr>")
