@@ -168,3 +168,11 @@ spec:
   ingress:
   - from: [{podSelector: {matchLabels: {app: api}}}]
 """
+
+
+def test_a_viewer_reading_a_flow_gets_the_same_help(client, three_tier, other_user):
+    services.share_create(design=three_tier, username="bob", role="viewer")
+    client.force_login(other_user)
+    client.post(reverse("design-select", args=[three_tier.pk]), {"sel": "flow:shop/api -> shop/db"}, **HX)
+    text = page(client.get(reverse("design-detail", args=[three_tier.pk])))
+    assert 'id="flow-help"' in text and "Both sides must permit." in text

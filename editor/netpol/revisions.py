@@ -68,8 +68,13 @@ def graph_of(snapshot: dict) -> Graph:
         settings=Settings(
             settings.get("isolate_ingress", True), settings.get("isolate_egress", True), settings.get("dns", True)
         ),
-        policies=tuple(policy_from_manifest(m) for m in snapshot.get("policies", [])),
+        policies=tuple(policy_from_manifest(_manifest(m)) for m in snapshot.get("policies", [])),
     )
+
+
+def _manifest(kept: dict) -> dict:
+    """A kept policy as its snapshot holds it, without the keys a snapshot may add (a part's ``id``)."""
+    return {k: v for k, v in kept.items() if k != "id"}
 
 
 def _ns(snapshot: dict) -> list[dict]:
@@ -175,7 +180,19 @@ def describe_changes(before: dict | None, after: dict) -> list[str]:
 
     # namespaces (a rename renames every reference to it)
     old_ns, new_ns = _keyed(_ns(before), lambda n: n["name"]), _keyed(_ns(after), lambda n: n["name"])
-    ns_renamed = _renames(old_ns, new_ns, lambda a, b: True)
+
+    def members(snapshot: dict, namespace: str) -> set[str]:
+        return {w["name"] for w in snapshot.get("workloads", []) if w["namespace"] == namespace}
+
+    # one namespace went and one came: a rename when it kept its labels or its workloads
+    ns_renamed = _renames(
+        old_ns,
+        new_ns,
+        lambda a, b: (
+            _labels(a.get("labels")) == _labels(b.get("labels"))
+            or members(before, a["name"]) == members(after, b["name"]) != set()
+        ),
+    )
     for name, new in ns_renamed.items():
         lines.append(f"Renamed namespace {name} → {new}")
     for name in sorted(new_ns):
@@ -265,7 +282,7 @@ def describe_changes(before: dict | None, after: dict) -> list[str]:
     for key in sorted(new_p):
         if key not in old_p:
             lines.append(f"Added kept NetworkPolicy {key}")
-        elif old_p[key] != new_p[key]:
+        elif _manifest(old_p[key]) != _manifest(new_p[key]):
             lines.append(f"Changed kept NetworkPolicy {key}")
     lines += [f"Deleted kept NetworkPolicy {key}" for key in sorted(old_p) if key not in new_p]
 

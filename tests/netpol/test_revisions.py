@@ -130,3 +130,14 @@ def test_policy_and_connection_changes_of_a_deleted_flow():
 
 def test_the_first_revision_is_the_creation():
     assert describe_changes(None, BEFORE) == ["Created the design."]
+
+
+def test_a_namespace_that_went_with_its_labels_and_workloads_is_no_rename():
+    def change(s):
+        s["namespaces"] = [{"name": "other", "labels": {"team": "x"}}]
+        s["workloads"] = []
+        s["flows"] = []
+
+    lines = describe_changes(BEFORE, after(change))
+    assert "Added namespace other" in lines and "Deleted namespace prod" in lines
+    assert not any(line.startswith("Renamed") for line in lines)
