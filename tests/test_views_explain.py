@@ -232,3 +232,15 @@ def test_shared_view_of_a_large_design_shows_its_namespaces(three_tier, monkeypa
     text = page(Client().get(reverse("shared-design", args=[link.token])))
     assert 'data-node="namespace:shop"' in text
     assert 'data-node="workload:shop/api"' not in text
+
+
+def test_revision_page_of_a_large_change_names_the_policies_past_the_shown_ones(alice, three_tier, monkeypatch):
+    from editor.web import history
+
+    monkeypatch.setattr(history, "POLICIES_SHOWN", 1)
+    monkeypatch.setattr(history, "CONNECTIONS_UP_TO", 2)
+    services.design_update(design=three_tier, dns=False)
+    text = page(alice.get(reverse("revision-detail", args=[three_tier.pk, three_tier.revision])))
+    assert text.count('class="policy-change changed"') == 1
+    assert "… and 2 more: shop/db, shop/frontend." in text
+    assert "too large to compare every connection here" in text

@@ -298,12 +298,21 @@ def describe_changes(before: dict | None, after: dict) -> list[str]:
 
 @dataclass(frozen=True)
 class PolicyChange:
-    """One NetworkPolicy that differs: ``kind`` is "added", "removed" or "changed"; the YAML of each side."""
+    """One NetworkPolicy that differs: ``kind`` is "added", "removed" or "changed"; each side's policy (None
+    where it is missing) and, on demand, its YAML."""
 
     ref: str
     kind: str
-    before: str
-    after: str
+    old: Policy | None
+    new: Policy | None
+
+    @property
+    def before(self) -> str:
+        return _yaml(self.old)
+
+    @property
+    def after(self) -> str:
+        return _yaml(self.new)
 
 
 def policy_changes(before: list[Policy], after: list[Policy]) -> list[PolicyChange]:
@@ -316,7 +325,7 @@ def policy_changes(before: list[Policy], after: list[Policy]) -> list[PolicyChan
         if a == b:
             continue
         kind = "added" if a is None else "removed" if b is None else "changed"
-        out.append(PolicyChange(ref, kind, _yaml(a), _yaml(b)))
+        out.append(PolicyChange(ref, kind, a, b))
     return out
 
 

@@ -29,7 +29,8 @@ DESCRIBED = 50  # the newest revisions whose changes the list names (each needs 
 # … fewer on a large design, whose snapshots take long to read: about this many workloads' worth of snapshots
 # (at 1,000 workloads the newest 3 revisions: reading one snapshot of 1,000 workloads takes 70-140 ms)
 SNAPSHOT_BUDGET = 3_000
-CONNECTIONS_UP_TO = 400  # workloads; a larger design's revision page lists changed policies, not connections
+CONNECTIONS_UP_TO = 150  # workloads; a larger design's revision page lists changed policies, not connections
+POLICIES_SHOWN = 40  # changed policies shown with their YAML on a revision's page; the others are named
 ERR_BAD_REVISION = "The form did not say which revision you were looking at: reload the page and try again."
 
 
@@ -118,24 +119,29 @@ def revision_detail(request, pk: int, number: int):
     previous = revisions.filter(number__lt=number).first()  # newest first: the one just before
     before = selectors.revision_snapshot(previous) if previous else None
     after = selectors.revision_snapshot(revision)
+    current = None
+    if revision.number == design.revision:  # the design as it is: its compiled state is likely kept already
+        data = selectors.design_load(design)
+        current = (data.graph, selectors.design_policies(data))
     context = {
         "design": design,
         "revision": revision,
         "previous": previous,
         "described": changes.describe_changes(before, after),
         "can_restore": design.access in (selectors.OWNER, selectors.EDITOR),
-        **_effects(before, after),
+        **_effects(before, after, current),
     }
     return render(request, "editor/history/detail.html", context)
 
 
 def _diff_lines(change: changes.PolicyChange) -> list[tuple[str, str]]:
     """A changed policy's YAML as (kind, line) pairs of a unified diff; an added or removed one whole."""
+    before, after = change.before, change.after
     if change.kind != "changed":
         kind = "add" if change.kind == "added" else "del"
         sign = "+" if kind == "add" else "-"
-        return [(kind, sign + line) for line in (change.after or change.before).splitlines()]
-    diff = difflib.unified_diff(change.before.splitlines(), change.after.splitlines(), lineterm="", n=2)
+        return [(kind, sign + line) for line in (after or before).splitlines()]
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=2)
     lines = list(diff)[2:]  # no ---/+++ header: the policy's name says what is compared
     return [(_line_kind(line), line) for line in lines]
 
@@ -144,14 +150,25 @@ def _line_kind(line: str) -> str:
     return "hunk" if line[:2] == "@@" else "add" if line[:1] == "+" else "del" if line[:1] == "-" else "ctx"
 
 
-def _effects(before: dict | None, after: dict) -> dict:
-    """The NetworkPolicies and connections that differ between two snapshots (``before`` None: nothing)."""
-    old_graph, new_graph = changes.graph_of(before or {}), changes.graph_of(after)
-    old, new = compile_design(old_graph), compile_design(new_graph)
-    policies = [(c, _diff_lines(c)) for c in changes.policy_changes(old, new)]
+def _effects(before: dict | None, after: dict, current=None) -> dict:
+    """The NetworkPolicies and connections that differ between two snapshots (``before`` None: nothing);
+    ``current``: (graph, policies) of ``after`` when the design is at it, instead of compiling it again."""
+    old_graph = changes.graph_of(before or {})
+    old = compile_design(old_graph)
+    if current is None:
+        graph = changes.graph_of(after)
+        current = (graph, compile_design(graph))
+    new_graph, new = current
+    changed = changes.policy_changes(old, new)
+    policies = [(c, _diff_lines(c)) for c in changed[:POLICIES_SHOWN]]
     large = max(len(old_graph.workloads), len(new_graph.workloads)) > CONNECTIONS_UP_TO
     connections = [] if large else changes.connection_changes(old_graph, old, new_graph, new)
-    return {"policy_changes": policies, "connection_changes": connections, "connections_skipped": large}
+    return {
+        "policy_changes": policies,
+        "policies_more": [c.ref for c in changed[POLICIES_SHOWN:]],
+        "connection_changes": connections,
+        "connections_skipped": large,
+    }
 
 
 @require_POST
