@@ -59,3 +59,20 @@ def test_an_empty_design_shows_the_first_steps_and_ticks_them_off(page, live_ser
     page.wait_for_selector("#first-steps-done")  # done steps fold away, out of the way of the nodes
     assert "Add the workload it talks to" in page.inner_text("#first-steps li.next")
     assert not page.is_visible("#first-steps li.done")
+
+
+def test_without_the_clipboard_api_the_copy_button_selects_the_link_for_the_user(page, live_server, three_tier):
+    from editor import services
+
+    link = services.link_create(design=three_tier)
+    page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/designs/{three_tier.pk}/sharing/")
+    page.click("button[data-copy-field]")
+    page.wait_for_selector(".copied-note:not(:empty)")
+    assert page.inner_text(".copied-note") in ("Copied.", "Press Ctrl+C (⌘C) to copy the selected link.")
+    selected = page.evaluate(
+        "() => { const f = document.activeElement; return [f.dataset.shareLink !== undefined, "
+        "f.value.slice(f.selectionStart, f.selectionEnd)]; }"
+    )
+    assert selected == [True, f"{live_server.url}/shared/{link.token}/"]
