@@ -392,7 +392,7 @@ def test_history_page_says_who_changed_what(design, user, other_user):
     assert "Added namespace staging" in page
     assert "<td>bob</td>" in page
     diff = browser_for(user).get(f"/designs/{design.pk}/history/{design.revision}/").content.decode()
-    assert '<span class="add">+- name: staging</span>' in diff
+    assert "<li>Added namespace staging</li>" in diff
 
 
 def test_restore_from_a_stale_page_is_refused_and_shows_the_current_state(design, user, other_user):

@@ -19,8 +19,10 @@ from editor import models, selectors, services
 from editor.netpol import analyze, importer
 from editor.netpol.model import PROTOCOLS
 from editor.netpol.render import to_yaml
+from editor.web import port_matrix
 
 MATRIX_SHOWN = 150  # workloads shown in the page's table; the API answers for any number
+PORTS_SHOWN = 100  # … in its default view, where each cell sums up several ports
 ERR_NOTHING_TO_IMPORT = "Paste YAML or choose at least one file to import."
 
 NEW_POLICY_TEMPLATE = """\
@@ -161,6 +163,8 @@ def design_check(request, pk: int):
 @require_GET
 @login_required
 def design_matrix(request, pk: int):
+    """The truth table: on the design's own ports (each cell sums up its destination's ports) until a port is
+    given, then for that one port, each side apart."""
     design = selectors.design_get_for(request.user, pk)
     data = selectors.design_state(design)
     policies = data.policies
@@ -191,6 +195,9 @@ def design_matrix(request, pk: int):
                     }
                 )
             rows.append({"source": source, "cells": cells})
+    ports_table = None
+    if not port_text and data.graph.workloads:
+        ports_table = port_matrix.table_html(design, data.graph, policies, limit=PORTS_SHOWN)
     return render(
         request,
         "editor/analysis/matrix.html",
@@ -202,7 +209,9 @@ def design_matrix(request, pk: int):
             "table": table,
             "rows": rows,
             "columns": table.workloads[:MATRIX_SHOWN] if table else (),
-            "truncated": table is not None and len(table.workloads) > MATRIX_SHOWN,
+            "truncated": len(data.graph.workloads) > (MATRIX_SHOWN if port_text else PORTS_SHOWN),
+            "ports_table": ports_table,
+            "shown": MATRIX_SHOWN if port_text else PORTS_SHOWN,
             "error": error,
         },
         status=400 if error else 200,

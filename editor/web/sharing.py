@@ -10,9 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from editor import models, selectors, services
+from editor.web import canvas
 
 MANAGE_SHARING = "manage who the design is shared with"
 PAGE = "editor/sharing/manage.html"
@@ -99,8 +101,17 @@ def link_revoke(request, pk: int, link_pk: int):
 def shared_design(request, token: str):
     """The read-only page behind a secret link: no login, nothing to change."""
     design = selectors.design_get_by_link(token)
-    compiled = selectors.design_state(design)
-    response = render(request, "editor/sharing/shared.html", {"design": design, "compiled": compiled})
+    data = compiled = selectors.design_state(design)
+    # the editor's drawing, read only: nothing selected, a large design as its namespaces (none expanded)
+    drawn = canvas.draw(data, "", "", {f.subject for f in compiled.findings}, set())
+    svg = canvas.markup(drawn, select_url="", expand_url="", can_edit=False)
+    context = {
+        "design": design,
+        "compiled": compiled,
+        "canvas": drawn,
+        "canvas_svg": mark_safe(svg),  # noqa: S308 (canvas.markup escapes every value)
+    }
+    response = render(request, "editor/sharing/shared.html", context)
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"  # the token is in the URL: never send it elsewhere

@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/users/<int:pk>/token/", views_accounts.staff_token_reset, name="staff-token-reset"),
     path("staff/users/<int:pk>/token/revoke/", views_accounts.staff_token_revoke, name="staff-token-revoke"),
     path("designs/new/", views.design_create, name="design-create"),
+    path("designs/new/template/", views.design_create_from_template, name="design-create-template"),
     # import, connections, check a connection, truth table, kept policies (editor/web/analysis.py)
     path("designs/import/", views_analysis.design_import, name="design-import-page"),
     path("designs/<int:pk>/analysis/", views_analysis.design_analysis, name="design-analysis"),

@@ -43,7 +43,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
-from editor import models, selectors, services
+from editor import models, selectors, services, starter
 from editor.netpol.lint import MISSING_DNS, SEVERITIES
 from editor.state import DesignState
 from editor.web import canvas, forms
@@ -89,8 +89,22 @@ def _design_list_page(
         "error": error,
         "form": form,
         "rename_errors": rename_errors or {},
+        "templates": starter.TEMPLATES,
     }
     return render(request, "editor/design_list.html", context, status=status)
+
+
+@require_POST
+@login_required
+def design_create_from_template(request: HtmxHttpRequest) -> HttpResponse:
+    """A new design built from one of ``starter.TEMPLATES``, opened in the editor."""
+    try:
+        design = starter.template_design_create(
+            owner=request.user, key=request.POST.get("template", ""), actor=request.user
+        )
+    except ValidationError as error:
+        return _design_list_page(request, forms.DesignForm(), status=400, error=_error_text(error))
+    return redirect("design-detail", design.pk)
 
 
 @require_POST
