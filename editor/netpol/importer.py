@@ -728,11 +728,11 @@ def _metadata(
     name, the namespace and the labels (None when they are invalid)."""
     metadata, labels = _meta_fields(doc, path, data.get("metadata"))
     name, generate = metadata.get("name"), metadata.get("generateName")
-    limit = 63 if name_check is validate.check_dns_label else 253
     if generate not in (None, ""):
         generate = doc.check(f"{path}.generateName", validate.check_generate_name, generate, name_check, what)
-    if name in (None, "") and generate not in (None, ""):
-        name = _generated_name(generate, limit) if generate else ""
+    if name in (None, "") and metadata.get("generateName") not in (None, ""):
+        # named after the prefix; an invalid prefix is blamed alone, on generateName
+        name = _generated_name(generate, 63 if name_check is validate.check_dns_label else 253) if generate else ""
     else:
         name = doc.check(f"{path}.name", name_check, name, f"{what} name") or ""
     if not namespaced:  # the API server clears metadata.namespace of cluster-scoped objects
