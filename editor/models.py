@@ -257,6 +257,9 @@ class ImportBaseline(models.Model):
 
     design = models.OneToOneField(Design, on_delete=models.CASCADE, related_name="import_baseline")
     manifests = models.JSONField(help_text="The imported NetworkPolicies as rendered at import time.")
+    findings = models.JSONField(
+        default=list, blank=True, help_text="What import changed without refusing (a dropped status), as findings."
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -761,6 +761,7 @@ ERR_POLICY_EXISTS = "A NetworkPolicy named '{ref}' already exists in this design
 class ImportResult:
     design: models.Design
     skipped: list[dict]
+    warnings: tuple[dict, ...] = ()  # findings of import itself (status-dropped)
 
 
 def _import_layout(namespaces: list[str], workloads) -> dict[tuple[str, str], tuple[float, float]]:
@@ -827,13 +828,14 @@ def design_import(
         models.ImportedPolicy(design=design, namespace=p.namespace, name=p.name, manifest=m)
         for p, m in zip(imported.policies, rendered, strict=True)
     )
-    models.ImportBaseline.objects.create(design=design, manifests=rendered)
+    warnings = [note.as_finding().as_dict() for note in imported.notes]
+    models.ImportBaseline.objects.create(design=design, manifests=rendered, findings=warnings)
     _touch(
         design,
         f"Imported {len(imported.policies)} NetworkPolicies and {len(imported.workloads)} workloads",
         actor or owner,
     )
-    return ImportResult(design, [s.as_dict() for s in imported.skipped])
+    return ImportResult(design, [s.as_dict() for s in imported.skipped], tuple(warnings))
 
 
 def _policy_from_text(text: str) -> nm.Policy:

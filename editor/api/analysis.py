@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from editor import selectors, services
+from editor.api.serializers import FindingSerializer
 from editor.netpol import analyze, importer
 from editor.netpol.model import PROTOCOLS
 
@@ -71,6 +72,9 @@ class SkippedSerializer(serializers.Serializer):
 class ImportAnswerSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The new design's id.")
     skipped = SkippedSerializer(many=True, help_text="Documents of kinds import does not use.")
+    warnings = FindingSerializer(
+        many=True, help_text="What import changed without refusing it, e.g. a dropped status (status-dropped)."
+    )
 
 
 class RuleRefSerializer(serializers.Serializer):
@@ -171,7 +175,10 @@ class DesignImportView(APIView):
         except DjangoValidationError as exc:
             messages = [m for ms in getattr(exc, "message_dict", {"name": exc.messages}).values() for m in ms]
             return _import_error_response([{"document": 0, "path": "name", "message": m} for m in messages])
-        return Response({"id": result.design.pk, "skipped": result.skipped}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"id": result.design.pk, "skipped": result.skipped, "warnings": list(result.warnings)},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 def _protocol(params) -> str:

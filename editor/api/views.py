@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from editor import models, selectors, services
 from editor.api import serializers as s
+from editor.import_findings import with_import_findings
 
 
 def yaml_filename(design: models.Design) -> str:
@@ -178,8 +179,9 @@ class DesignViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def warnings(self, request, pk=None):
         """Findings for the design: stable ``code``, ``severity``, ``message`` with the fix, ``subject``."""
-        compiled = selectors.design_compile(selectors.design_load(self.get_object()))
-        return Response([f.as_dict() for f in compiled.findings])
+        data = selectors.design_load(self.get_object())
+        findings = with_import_findings(selectors.design_compile(data).findings, data)
+        return Response([f.as_dict() for f in findings])
 
 
 class DesignPartViewSet(viewsets.GenericViewSet):
