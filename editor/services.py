@@ -159,7 +159,7 @@ def _design_name(name: object) -> str:
         raise _invalid("name", "A design needs a name, e.g. 'shop'.")
     if len(name) > 200:
         raise _invalid("name", f"The design name is {len(name)} characters long: shorten it to at most 200.")
-    return name.strip()
+    return _check("name", validate.check_text, name.strip(), "design name", validate.DESIGN_NAME_MAX)
 
 
 @transaction.atomic
@@ -440,6 +440,7 @@ def _resolve_endpoint(design: models.Design, field: str, value: object) -> tuple
     kind, ref = next(iter(value.items()))
     if not isinstance(ref, str):
         raise _invalid(field, ERR_ENDPOINT_SHAPE.format(got=value))
+    _check(field, validate.check_text, ref, f"{kind} reference", 300)  # no control characters (NUL) to the database
     if kind == "workload":
         if "/" not in ref:
             raise _invalid(field, ERR_WORKLOAD_REF.format(ref=ref))
@@ -714,6 +715,7 @@ def _share_role(role: object) -> str:
 def share_create(*, design: models.Design, username: str, role: str, actor=None) -> models.DesignShare:
     """Share ``design`` with the user named ``username`` as a viewer or an editor."""
     role = _share_role(role)
+    _check("username", validate.check_text, username, "user name", 150)  # no NUL to the database
     user = get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: username}).first()
     if user is None:
         raise _invalid("username", ERR_SHARE_NO_USER.format(username=username))

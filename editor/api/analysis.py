@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from editor import selectors, services
 from editor.api.serializers import FindingSerializer
-from editor.netpol import analyze, importer
+from editor.netpol import analyze, importer, validate
 from editor.netpol.model import PROTOCOLS
 
 DEFAULT_IMPORT_NAME = "Imported design"
@@ -197,7 +197,7 @@ def _required(params, name: str, example: str) -> str:
 
 def _port_number(params) -> int:
     value = _required(params, "port", "5432")
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    if not validate.is_ascii_digits(value) or len(value) > 5 or not 1 <= int(value) <= 65535:
         raise ValidationError({"port": [f"'{value}' is not a port: give a number from 1 to 65535."]})
     return int(value)
 
@@ -231,6 +231,11 @@ class ReachabilityView(APIView):
         destination = _required(params, "to", "prod/db")
         port = _required(params, "port", "5432")
         protocol = _protocol(params)
+        for field, ref in (("from", source), ("to", destination)):  # each unknown end blamed on its own parameter
+            try:
+                analyze.resolve_host(data.graph, ref)
+            except analyze.UnknownRef as exc:
+                raise ValidationError({field: [str(exc)]}) from None
         try:
             answer = analyze.reachability(data.graph, policies, source, destination, protocol, port)
         except analyze.UnknownRef as exc:

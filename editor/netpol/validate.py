@@ -376,6 +376,11 @@ def check_annotations(value: object) -> dict[str, str]:
 # ---------------------------------------------------------------- free text (design name, description)
 
 
+def check_description(value: object) -> str:
+    """A design's description: free text of at most DESCRIPTION_MAX characters, line breaks and tabs allowed."""
+    return check_text(value, "description", DESCRIPTION_MAX, multiline=True)
+
+
 def check_text(value: object, what: str, limit: int, *, multiline: bool = False) -> str:
     """A design's name (one line) or description (line breaks and tabs allowed): no NUL or other control
     characters, at most ``limit`` characters."""
