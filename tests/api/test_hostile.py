@@ -18,29 +18,19 @@ pytestmark = pytest.mark.django_db
 DEEP = "[" * 5000 + "]" * 5000
 # raw JSON texts
 HOSTILE = [
-    '"a\\u0000b"',
-    '"\\u0000"',
+    '"a\\u0000b"',  # NUL: PostgreSQL refuses it in text
     '"app\\n"',
-    '"\\u0661\\u0668"',  # Arabic-Indic "18"
-    '"٨٠"',
-    '"' + "x" * 20000 + '"',
-    '"\\ud800"',
+    '"\u0668\u0660"',  # Arabic-Indic "80"
+    '"' + "x" * 5000 + '"',
+    '"\\ud800"',  # a lone surrogate: not a character
     "1e999",
-    "-1e999",
     "NaN",
-    "Infinity",
     "1" + "0" * 30,
-    "-" + "9" * 25,
     str(2**63),
-    str(2**64),
-    "1.5",
     "-1",
-    "0",
     "true",
     "null",
-    "[]",
     "{}",
-    '{"": ""}',
     DEEP,
 ]
 QUERY_HOSTILE = [
@@ -231,3 +221,15 @@ def test_an_unknown_destination_is_blamed_on_to(api, world):
     assert response.status_code == 400 and list(response.json()) == ["from"]
     response = api.get(url, {"from": "prod/api", "to": "prod/api2", "port": "80"})  # "prod/api" is in "prod/api2"
     assert response.status_code == 400 and list(response.json()) == ["to"]
+
+
+def test_nul_in_the_import_name_is_a_400_naming_it(api):
+    response = api.generic(
+        "POST",
+        "/api/v1/designs/import/?name=a%00b",
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n",
+        content_type="application/yaml",
+    )
+    assert response.status_code == 400
+    assert [e["path"] for e in response.json()["errors"]] == ["name"]
+    assert not models.Design.objects.exists()
