@@ -33,7 +33,7 @@ ERR_IF_MATCH_SHAPE = (
     'If-Match must be the ETag of your last read of this design, like "{etag}"; got {got!r}. '
     "Nothing was saved: GET the design again and send its ETag."
 )
-ETAG_RE = re.compile(r'^(?:W/)?"?(\d+)-(\d+)"?$')
+ETAG_RE = re.compile(r'(?:W/)?"?([0-9]{1,18})-([0-9]{1,18})"?')  # fullmatch; ASCII digits only
 
 
 def design_etag(design: models.Design) -> str:
@@ -71,7 +71,7 @@ def guarded_write(request, design: models.Design, change: Callable[[], Response]
         with transaction.atomic():
             services.check_revision(design, None)  # lock the row and read the current revision
             if tags is not None and design_etag(design) not in tags:
-                match = ETAG_RE.match(tags[0]) if len(tags) == 1 else None
+                match = ETAG_RE.fullmatch(tags[0]) if len(tags) == 1 else None
                 if match is None or int(match.group(1)) != design.pk:
                     detail = ERR_IF_MATCH_SHAPE.format(etag=design_etag(design), got=request.headers["If-Match"])
                     return Response(
