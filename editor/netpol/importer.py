@@ -288,7 +288,7 @@ def _scan(text: str) -> None:
 # - a key whose ':' is not right after it on the same line, or 1,000+ characters after its start (libyaml's
 #   simple-key limit): YAML refuses both;
 # - document markers other than a bare '---' line, comments, directives: not JSON, so ``json`` refuses them.
-# Duplicate keys: both readers keep the last value (at the first key's place), as before.
+# Duplicate keys: refused (the API server refuses them); a JSON body with one goes the YAML way, which names its path.
 # The limits (documents, depth) are checked the same way; a body over a limit goes the YAML way for its error.
 
 _JSON_UNSAFE_CHARACTER = re.compile(
