@@ -278,7 +278,7 @@ def check_requirement_values(key: str, operator: str, values: object) -> tuple[s
             f"The requirement '{key} {operator}' has values: values may not be given when the operator is "
             f"Exists or DoesNotExist; remove them."
         )
-    return tuple(check_label_value(key, v) for v in values)
+    return tuple(check_label_value(key, "" if v is None else v) for v in values)  # null reads as ""
 
 
 def check_policy_type(value: object) -> str:
