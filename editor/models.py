@@ -37,10 +37,20 @@ def validate_cidr(value):
     _run(validate.check_cidr, value)
 
 
+def validate_design_name(value):
+    _run(validate.check_text, value, "design name", validate.DESIGN_NAME_MAX)
+
+
+def validate_description(value):
+    _run(validate.check_description, value)
+
+
 class Design(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="designs")
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True, default="")
+    name = models.CharField(max_length=200, validators=[validate_design_name])
+    description = models.TextField(
+        blank=True, default="", validators=[validate_description], help_text="At most 10,000 characters."
+    )
     isolate_ingress = models.BooleanField(
         default=True, help_text="Isolate every workload for ingress (least privilege)."
     )
@@ -258,6 +268,9 @@ class ImportBaseline(models.Model):
 
     design = models.OneToOneField(Design, on_delete=models.CASCADE, related_name="import_baseline")
     manifests = models.JSONField(help_text="The imported NetworkPolicies as rendered at import time.")
+    findings = models.JSONField(
+        default=list, blank=True, help_text="What import changed without refusing (a dropped status), as findings."
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

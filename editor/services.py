@@ -185,7 +185,7 @@ def _design_name(name: object) -> str:
         raise _invalid("name", "A design needs a name, e.g. 'shop'.")
     if len(name) > 200:
         raise _invalid("name", f"The design name is {len(name)} characters long: shorten it to at most 200.")
-    return name.strip()
+    return _check("name", validate.check_text, name.strip(), "design name", validate.DESIGN_NAME_MAX)
 
 
 @transaction.atomic
@@ -529,6 +529,7 @@ def _resolve_endpoint(design: models.Design, field: str, value: object) -> tuple
     kind, ref = next(iter(value.items()))
     if not isinstance(ref, str):
         raise _invalid(field, ERR_ENDPOINT_SHAPE.format(got=value))
+    _check(field, validate.check_text, ref, f"{kind} reference", 300)  # no control characters (NUL) to the database
     if kind == "workload":
         if "/" not in ref:
             raise _invalid(field, ERR_WORKLOAD_REF.format(ref=ref))
@@ -881,6 +882,7 @@ def _share_role(role: object) -> str:
 def share_create(*, design: models.Design, username: str, role: str, actor=None) -> models.DesignShare:
     """Share ``design`` with the user named ``username`` as a viewer or an editor."""
     role = _share_role(role)
+    _check("username", validate.check_text, username, "user name", 150)  # no NUL to the database
     user = get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: username}).first()
     if user is None:
         raise _invalid("username", ERR_SHARE_NO_USER.format(username=username))
@@ -928,6 +930,7 @@ ERR_POLICY_EXISTS = "A NetworkPolicy named '{ref}' already exists in this design
 class ImportResult:
     design: models.Design
     skipped: list[dict]
+    warnings: tuple[dict, ...] = ()  # findings of import itself (status-dropped)
 
 
 def _import_layout(namespaces: list[str], workloads) -> dict[tuple[str, str], tuple[float, float]]:
@@ -994,7 +997,8 @@ def design_import(
         models.ImportedPolicy(design=design, namespace=p.namespace, name=p.name, manifest=m)
         for p, m in zip(imported.policies, rendered, strict=True)
     )
-    models.ImportBaseline.objects.create(design=design, manifests=rendered)
+    warnings = [note.as_finding().as_dict() for note in imported.notes]
+    models.ImportBaseline.objects.create(design=design, manifests=rendered, findings=warnings)
     change = (
         *(Put("namespaces", namespace_record(ns)) for ns in namespaces.values()),
         *(Put("workloads", workload_record(w, w.namespace.name)) for w in workloads),
@@ -1006,7 +1010,7 @@ def design_import(
         actor or owner,
         change,
     )
-    return ImportResult(design, [s.as_dict() for s in imported.skipped])
+    return ImportResult(design, [s.as_dict() for s in imported.skipped], tuple(warnings))
 
 
 def _policy_from_text(text: str) -> nm.Policy:

@@ -149,8 +149,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # request bodies are JSON (import and kept policies take YAML: their views name their own parsers)
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # request bodies are JSON, parsed with limits (depth, numbers): editor/api/parsers.py; import and kept
+    # policies take YAML (their views name their own parsers)
+    "DEFAULT_PARSER_CLASSES": ["editor.api.parsers.SafeJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "editor.api.errors.exception_handler",
 }

@@ -16,7 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from editor import selectors, services
-from editor.netpol import analyze, importer
+from editor.api.serializers import FindingSerializer
+from editor.netpol import analyze, importer, validate
 from editor.netpol.model import PROTOCOLS
 
 DEFAULT_IMPORT_NAME = "Imported design"
@@ -74,6 +75,9 @@ class SkippedSerializer(serializers.Serializer):
 class ImportAnswerSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The new design's id.")
     skipped = SkippedSerializer(many=True, help_text="Documents of kinds import does not use.")
+    warnings = FindingSerializer(
+        many=True, help_text="What import changed without refusing it, e.g. a dropped status (status-dropped)."
+    )
 
 
 class RuleRefSerializer(serializers.Serializer):
@@ -174,7 +178,10 @@ class DesignImportView(APIView):
         except DjangoValidationError as exc:
             messages = [m for ms in getattr(exc, "message_dict", {"name": exc.messages}).values() for m in ms]
             return _import_error_response([{"document": 0, "path": "name", "message": m} for m in messages])
-        return Response({"id": result.design.pk, "skipped": result.skipped}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"id": result.design.pk, "skipped": result.skipped, "warnings": list(result.warnings)},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 def _protocol(params) -> str:
@@ -193,7 +200,7 @@ def _required(params, name: str, example: str) -> str:
 
 def _port_number(params) -> int:
     value = _required(params, "port", "5432")
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    if not validate.is_ascii_digits(value) or len(value) > 5 or not 1 <= int(value) <= 65535:
         raise ValidationError({"port": [f"'{value}' is not a port: give a number from 1 to 65535."]})
     return int(value)
 
@@ -227,6 +234,11 @@ class ReachabilityView(APIView):
         destination = _required(params, "to", "prod/db")
         port = _required(params, "port", "5432")
         protocol = _protocol(params)
+        for field, ref in (("from", source), ("to", destination)):  # each unknown end blamed on its own parameter
+            try:
+                analyze.resolve_host(data.graph, ref)
+            except analyze.UnknownRef as exc:
+                raise ValidationError({field: [str(exc)]}) from None
         try:
             answer = analyze.reachability(data.graph, policies, source, destination, protocol, port)
         except analyze.UnknownRef as exc:

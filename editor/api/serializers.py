@@ -43,7 +43,7 @@ class DesignSerializer(serializers.ModelSerializer):
 
 
 class NamespaceSerializer(serializers.ModelSerializer):
-    labels = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    labels = serializers.DictField(child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False)
 
     class Meta:
         model = models.Namespace
@@ -67,7 +67,9 @@ class WorkloadSerializer(serializers.ModelSerializer):
     namespace = serializers.CharField(help_text="The namespace's name; created when the design lacks it.")
     ref = serializers.SerializerMethodField()
     labels = serializers.DictField(
-        child=serializers.CharField(allow_blank=True), required=False, help_text='Default: {"app": "<name>"}.'
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        required=False,
+        help_text='Default: {"app": "<name>"}.',
     )
     ports = ContainerPortSerializer(many=True, required=False)
 

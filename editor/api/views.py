@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from editor import models, selectors, services
 from editor.api import serializers as s
+from editor.import_findings import with_import_findings
 from editor.selectors import yaml_filename
 
 # ---------------------------------------------------------------- ETag / If-Match: no lost edits
@@ -27,7 +28,7 @@ ERR_IF_MATCH_SHAPE = (
     'If-Match must be the ETag of your last read of this design, like "{etag}"; got {got!r}. '
     "Nothing was saved: GET the design again and send its ETag."
 )
-ETAG_RE = re.compile(r'^(?:W/)?"?(\d+)-(\d+)"?$')
+ETAG_RE = re.compile(r'(?:W/)?"?([0-9]{1,18})-([0-9]{1,18})"?')  # fullmatch; ASCII digits only
 
 
 def design_etag(design: models.Design) -> str:
@@ -65,7 +66,7 @@ def guarded_write(request, design: models.Design, change: Callable[[], Response]
         with transaction.atomic():
             services.check_revision(design, None)  # lock the row and read the current revision
             if tags is not None and design_etag(design) not in tags:
-                match = ETAG_RE.match(tags[0]) if len(tags) == 1 else None
+                match = ETAG_RE.fullmatch(tags[0]) if len(tags) == 1 else None
                 if match is None or int(match.group(1)) != design.pk:
                     detail = ERR_IF_MATCH_SHAPE.format(etag=design_etag(design), got=request.headers["If-Match"])
                     return Response(
@@ -173,8 +174,8 @@ class DesignViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def warnings(self, request, pk=None):
         """Findings for the design: stable ``code``, ``severity``, ``message`` with the fix, ``subject``."""
-        compiled = selectors.design_state(self.get_object())
-        return Response([f.as_dict() for f in compiled.findings])
+        state = selectors.design_state(self.get_object())
+        return Response([f.as_dict() for f in with_import_findings(state.findings, state)])
 
 
 class DesignPartViewSet(viewsets.GenericViewSet):

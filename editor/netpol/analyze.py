@@ -220,8 +220,9 @@ def resolve_port(destination: Host, protocol: str, port: int | str) -> int:
     if isinstance(port, int):
         return port
     text = str(port).strip()
-    if text.isdigit():
-        return int(text)
+    if text.isascii() and text.isdigit():  # only ASCII digits: "٨٠" is not port 80
+        digits = text.lstrip("0") or "0"
+        return int(digits) if len(digits) <= 6 else 1_000_000  # out of range either way, without a huge int
     for cp in destination.ports:
         if cp.name == text and cp.protocol == protocol:
             return cp.port

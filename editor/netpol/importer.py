@@ -16,6 +16,7 @@ aliases ("billion laughs"), and absurd nesting.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -28,8 +29,9 @@ from typing import Any
 
 import yaml
 
-from . import render, validate
+from . import fields, render, validate
 from .gcpause import without_gc
+from .lint import Finding
 from .model import (
     NAMESPACE_NAME_LABEL,
     ContainerPort,
@@ -77,6 +79,19 @@ ERR_ALIAS = (
 ERR_DEPTH = "The document is nested more than {limit} levels deep: no Kubernetes manifest needs that."
 ERR_NOT_OBJECT = "Document {n} is not a Kubernetes object: each document must be a mapping with apiVersion and kind."
 ERR_EMPTY = "The body holds no documents: paste or upload Kubernetes manifests (YAML, '---' between documents)."
+ERR_DUPLICATE_KEY = (
+    "line {line}: the key '{key}' appears twice in this mapping: the API server refuses duplicate keys "
+    "(kubectl's strict field validation); keep one of them."
+)
+ERR_UNKNOWN_FIELD = (
+    "Unknown field '{key}'{hint}: the API server refuses fields it does not define (kubectl's strict field "
+    "validation). Allowed here: {allowed}. Check the spelling and indentation."
+)
+STATUS_DROPPED = "status-dropped"
+MSG_STATUS_DROPPED = (
+    "NetworkPolicy {ref} had a 'status' (document {document}{source}): current Kubernetes versions have no "
+    "NetworkPolicy status, so it was dropped; the policy's spec is kept as it was."
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,21 @@ class DocumentError:
         if self.source:
             out["source"] = self.source
         return out
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something import changed without refusing the input (a dropped ``status``): a finding for the design."""
+
+    document: int
+    path: str
+    code: str
+    message: str
+    subject: str
+    source: str = ""
+
+    def as_finding(self) -> Finding:
+        return Finding(self.code, "info", self.message, self.subject)
 
 
 class ImportFailed(ValueError):
@@ -126,6 +156,7 @@ class Imported:
     workloads: tuple[Workload, ...] = ()
     policies: tuple[Policy, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    notes: tuple[Note, ...] = ()
 
     @property
     def graph(self) -> Graph:
@@ -175,12 +206,40 @@ def _not_yaml(document: int, exc: yaml.YAMLError) -> ImportFailed:
     )
 
 
+def _duplicate(document: int, steps: list[str], key: Any, event: Any) -> ImportFailed:
+    """A key given twice in one mapping; ``steps`` lead to the mapping (``"spec"``, ``"[0]"``)."""
+    path = ""
+    for step in [*steps, str(key)]:
+        path = f"{path}{step}" if step.startswith("[") else _join(path, step)
+    line = event.start_mark.line + 1 if event.start_mark else 0
+    return ImportFailed([DocumentError(document, path, ERR_DUPLICATE_KEY.format(line=line, key=key))])
+
+
+_COMPLEX = object()  # a mapping or list used as a key: never compared
+
+
+def _key_of(event: Any) -> Any:
+    """A scalar event's value as a mapping key, compared as the one-pass reader compares them."""
+    if event.tag is not None and event.tag != "!":
+        return (event.tag, event.value)
+    if not event.implicit[0]:
+        return event.value  # quoted: a string
+    try:
+        return _plain_scalar(event.value)
+    except _GiveUp:
+        return ("?", event.value)
+
+
 def _scan(text: str) -> None:
-    """Refuse aliases/anchors, deep nesting and too many documents from the event stream, before building."""
+    """Refuse aliases/anchors, deep nesting, too many documents and duplicate keys from the event stream, before
+    building."""
     depth = 0
     document = 0
+    # each open collection: [seen keys, pending key or _NO_KEY] for a mapping, [None, items so far] for a list
+    opened: list[list[Any]] = []
     try:
         for event in yaml.parse(text, Loader=_loader()):
+            done: Any = _NO_KEY  # the node this event completes, as a key
             if isinstance(event, yaml.DocumentStartEvent):
                 document += 1
                 if document > MAX_DOCUMENTS:
@@ -191,8 +250,27 @@ def _scan(text: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise _too_deep(document)
+                opened.append([set(), _NO_KEY] if isinstance(event, yaml.MappingStartEvent) else [None, 0])
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+                opened.pop()
+                done = _COMPLEX
+            elif isinstance(event, yaml.ScalarEvent):
+                done = _key_of(event)
+            if done is _NO_KEY or not opened:
+                continue
+            top = opened[-1]
+            if top[0] is None:
+                top[1] += 1
+            elif top[1] is _NO_KEY:
+                if done is not _COMPLEX:
+                    if done in top[0]:
+                        steps = [f"[{o[1]}]" if o[0] is None else str(o[1]) for o in opened[:-1]]
+                        raise _duplicate(document, steps, done, event)
+                    top[0].add(done)
+                top[1] = done
+            else:
+                top[1] = _NO_KEY
     except yaml.YAMLError as exc:
         raise _not_yaml(document, exc) from None
 
@@ -210,7 +288,7 @@ def _scan(text: str) -> None:
 # - a key whose ':' is not right after it on the same line, or 1,000+ characters after its start (libyaml's
 #   simple-key limit): YAML refuses both;
 # - document markers other than a bare '---' line, comments, directives: not JSON, so ``json`` refuses them.
-# Duplicate keys: both readers keep the last value (at the first key's place), as before.
+# Duplicate keys: refused (the API server refuses them); a JSON body with one goes the YAML way, which names its path.
 # The limits (documents, depth) are checked the same way; a body over a limit goes the YAML way for its error.
 
 _JSON_UNSAFE_CHARACTER = re.compile(
@@ -233,6 +311,14 @@ def _yaml_plain_scalar(token: str) -> Any:
     """A JSON number with a fraction or an exponent, or NaN/Infinity, as YAML reads the same plain scalar."""
     node = yaml.ScalarNode(_YAML_RESOLVER.resolve(yaml.ScalarNode, token, (True, False)), token)
     return _YAML_CONSTRUCTOR.yaml_constructors[node.tag](_YAML_CONSTRUCTOR, node)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object; a key given twice sends the body the YAML way, which names the key's path."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("duplicate key")
+    return out
 
 
 def _json_depth(text: str) -> int:
@@ -260,7 +346,12 @@ def _load_json(text: str) -> list[tuple[int, Any]] | None:
         if not chunk.strip(" \n"):
             continue  # an empty document, as YAML's None
         try:
-            data = json.loads(chunk, parse_float=_yaml_plain_scalar, parse_constant=_yaml_plain_scalar)
+            data = json.loads(
+                chunk,
+                parse_float=_yaml_plain_scalar,
+                parse_constant=_yaml_plain_scalar,
+                object_pairs_hook=_json_object,
+            )
         except (ValueError, RecursionError):  # JSONDecodeError is a ValueError; so is an int of 4,300+ digits
             return None
         if data is not None:
@@ -410,6 +501,9 @@ def _load_yaml_once(text: str) -> list[tuple[int, Any]] | None:
             elif (key := keys[-1]) is _IN_SEQUENCE:
                 opened[-1].append(value)
             elif key is _NO_KEY:
+                if value in opened[-1]:
+                    steps = [f"[{len(o)}]" if k is _IN_SEQUENCE else str(k) for o, k in zip(opened, keys, strict=True)]
+                    raise _duplicate(number, steps[:-1], value, event)
                 keys[-1] = value
             else:
                 opened[-1][key] = value
@@ -427,10 +521,18 @@ def _load_yaml_once(text: str) -> list[tuple[int, Any]] | None:
 class _Doc:
     """Error collection for one document."""
 
-    def __init__(self, number: int, errors: list[DocumentError], source: str = "", known: dict | None = None):
+    def __init__(
+        self,
+        number: int,
+        errors: list[DocumentError],
+        source: str = "",
+        known: dict | None = None,
+        notes: list[Note] | None = None,
+    ):
         self.number = number
         self.errors = errors
         self.source = source
+        self.notes = notes if notes is not None else []
         # peers and ports found valid in this import, by kind and repr: the same ones come back in policy after
         # policy, and a check's result depends on the value alone (repr tells JSON-like values and their
         # types apart).  Only values without an error are remembered, so errors and paths are as before.
@@ -466,12 +568,13 @@ class _Doc:
         if allowed is not None:
             for key in value:
                 if key not in allowed:
-                    self.error(
-                        _join(path, str(key)),
-                        f"Unknown field '{key}': a NetworkPolicy has no such field here (allowed: "
-                        f"{', '.join(allowed)}). Check the spelling and indentation.",
-                    )
+                    self.unknown(path, key, allowed)
         return value
+
+    def unknown(self, path: str, key: Any, allowed: tuple[str, ...]) -> None:
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        self.error(_join(path, str(key)), ERR_UNKNOWN_FIELD.format(key=key, hint=hint, allowed=", ".join(allowed)))
 
     def sequence(self, path: str, value: Any) -> list:
         if value is None:
@@ -504,6 +607,7 @@ def _selector(doc: _Doc, path: str, value: Any) -> LabelSelector | None:
     for key, label_value in (match_labels or {}).items():
         p = f"{path}.matchLabels.{key}"
         if doc.check(p, validate.check_label_key, key) is not None:
+            label_value = "" if label_value is None else label_value  # the API server reads null as ""
             checked = doc.check(p, validate.check_label_value, key, label_value)
             if checked is not None:
                 labels[key] = checked
@@ -531,7 +635,8 @@ def _ip_block(doc: _Doc, path: str, value: Any) -> IPBlock | None:
     excepts = []
     for index, item in enumerate(doc.sequence(f"{path}.except", data.get("except"))):
         p = f"{path}.except[{index}]"
-        if doc.check(p, validate.check_cidr, item, "except CIDR") is None or cidr is None:
+        item = doc.check(p, validate.check_cidr, item, "except CIDR")
+        if item is None or cidr is None:
             continue
         if doc.check(p, validate.check_except, cidr, [item]) is not None:
             excepts.append(item)
@@ -601,28 +706,60 @@ def _rule(doc: _Doc, path: str, value: Any, peers_key: str) -> Rule | None:
     return Rule(tuple(p for p in peers if p is not None), tuple(p for p in ports if p is not None))
 
 
-def _metadata(doc: _Doc, path: str, data: dict, name_check: Callable[..., str], what: str) -> tuple[str, str]:
-    metadata = doc.mapping(path, data.get("metadata")) or {}
-    name = metadata.get("name")
-    if name is None and isinstance(metadata.get("generateName"), str):
-        name = f"{metadata['generateName']}generated"
-    name = doc.check(f"{path}.name", name_check, name, f"{what} name") or ""
+def _generated_name(prefix: str, limit: int) -> str:
+    """The name a ``generateName`` prefix stands for in the design (the API server appends five random
+    characters; the design needs a stable name)."""
+    return prefix[: limit - len("generated")] + "generated"
+
+
+def _meta_fields(doc: _Doc, path: str, value: Any) -> tuple[dict, dict[str, str] | None]:
+    """An ``ObjectMeta`` (an object's or a pod template's): known fields only, labels and annotations."""
+    metadata = doc.mapping(path, value, fields.OBJECT_META) or {}
+    labels = _labels(doc, f"{path}.labels", metadata.get("labels"))
+    doc.check(f"{path}.annotations", validate.check_annotations, metadata.get("annotations"))
+    return metadata, labels
+
+
+def _metadata(
+    doc: _Doc, path: str, data: dict, name_check: Callable[..., str], what: str, namespaced: bool = True
+) -> tuple[str, str, dict[str, str] | None]:
+    """Validate ``metadata`` as the API server's ``ValidateObjectMeta``: known fields only, the name (or a
+    ``generateName`` prefix, blamed on its own field), the namespace, labels and annotations; returns the
+    name, the namespace and the labels (None when they are invalid)."""
+    metadata, labels = _meta_fields(doc, path, data.get("metadata"))
+    name, generate = metadata.get("name"), metadata.get("generateName")
+    if generate not in (None, ""):
+        generate = doc.check(f"{path}.generateName", validate.check_generate_name, generate, name_check, what)
+    if name in (None, "") and metadata.get("generateName") not in (None, ""):
+        # named after the prefix; an invalid prefix is blamed alone, on generateName
+        name = _generated_name(generate, 63 if name_check is validate.check_dns_label else 253) if generate else ""
+    else:
+        name = doc.check(f"{path}.name", name_check, name, f"{what} name") or ""
+    if not namespaced:  # the API server clears metadata.namespace of cluster-scoped objects
+        return name, "", labels
     namespace = metadata.get("namespace")
     namespace = DEFAULT_NAMESPACE if namespace in (None, "") else namespace
     namespace = doc.check(f"{path}.namespace", validate.check_dns_label, namespace, "namespace name") or ""
-    return name, namespace
+    return name, namespace, labels
+
+
+def _top_level(doc: _Doc, path: str, data: dict, allowed: tuple[str, ...]) -> None:
+    for key in data:
+        if key not in allowed:
+            doc.unknown(path, key, allowed)
 
 
 def _policy(doc: _Doc, path: str, data: dict) -> Policy | None:
     errors_before = len(doc.errors)
+    _top_level(doc, path, data, (*fields.NETWORK_POLICY, "status"))
     if data.get("apiVersion") != NETWORK_POLICY_API_VERSION:
         doc.error(
             _join(path, "apiVersion"),
             f"apiVersion '{data.get('apiVersion')}' is not served for NetworkPolicy: use {NETWORK_POLICY_API_VERSION}.",
         )
-    name, namespace = _metadata(doc, _join(path, "metadata"), data, validate.check_dns_subdomain, "NetworkPolicy")
+    name, namespace, _ = _metadata(doc, _join(path, "metadata"), data, validate.check_dns_subdomain, "NetworkPolicy")
     spec_path = _join(path, "spec")
-    spec = doc.mapping(spec_path, data.get("spec"), ("podSelector", "policyTypes", "ingress", "egress"))
+    spec = doc.mapping(spec_path, data.get("spec"), fields.NETWORK_POLICY_SPEC)
     if spec is None:
         return None
     selector = _selector(doc, f"{spec_path}.podSelector", spec.get("podSelector"))
@@ -642,6 +779,18 @@ def _policy(doc: _Doc, path: str, data: dict) -> Policy | None:
     ]
     if len(doc.errors) > errors_before or selector is None:
         return None
+    if "status" in data:  # older clusters print it; current ones have no such field: dropped, and said so
+        source = f" of {doc.source}" if doc.source else ""
+        doc.notes.append(
+            Note(
+                doc.number,
+                _join(path, "status"),
+                STATUS_DROPPED,
+                MSG_STATUS_DROPPED.format(ref=f"{namespace}/{name}", document=doc.number, source=source),
+                f"{namespace}/{name}",
+                doc.source,
+            )
+        )
     if types:  # explicit policyTypes; rules of a direction not listed are ignored by Kubernetes
         ingress_isolated, egress_isolated = "Ingress" in checked_types, "Egress" in checked_types
     else:  # defaulted as the API server does: Ingress always, Egress when there are egress rules
@@ -671,6 +820,7 @@ def _labels(doc: _Doc, path: str, value: Any) -> dict[str, str] | None:
         if doc.check(p, validate.check_label_key, key) is None:
             ok = False
             continue
+        label_value = "" if label_value is None else label_value  # the API server reads null as ""
         checked = doc.check(p, validate.check_label_value, key, label_value)
         if checked is None:
             ok = False
@@ -685,9 +835,12 @@ def _namespace(doc: _Doc, path: str, data: dict) -> Namespace | None:
         doc.error(
             _join(path, "apiVersion"), f"apiVersion '{data.get('apiVersion')}' is not served for Namespace: use v1."
         )
-    metadata = doc.mapping(_join(path, "metadata"), data.get("metadata")) or {}
-    name = doc.check(_join(path, "metadata.name"), validate.check_dns_label, metadata.get("name"), "namespace name")
-    labels = _labels(doc, _join(path, "metadata.labels"), metadata.get("labels"))
+    _top_level(doc, path, data, fields.OBJECT)
+    doc.mapping(_join(path, "spec"), data.get("spec"), fields.NAMESPACE_SPEC)
+    doc.mapping(_join(path, "status"), data.get("status"), fields.NAMESPACE_STATUS)
+    name, _, labels = _metadata(
+        doc, _join(path, "metadata"), data, validate.check_dns_label, "namespace", namespaced=False
+    )
     if len(doc.errors) > errors_before or labels is None:
         return None
     labels.pop(NAMESPACE_NAME_LABEL, None)  # Kubernetes sets it to the name whatever was written
@@ -706,15 +859,18 @@ def _container_ports(doc: _Doc, path: str, pod_spec: dict) -> tuple[ContainerPor
     ports: list[ContainerPort] = []
     seen: dict[str, str] = {}
     ok = True
+    for key, allowed in (("initContainers", fields.CONTAINER), ("ephemeralContainers", fields.EPHEMERAL_CONTAINER)):
+        for index, container in enumerate(doc.sequence(f"{path}.{key}", pod_spec.get(key))):
+            doc.mapping(f"{path}.{key}[{index}]", container, allowed)
     for c_index, container in enumerate(doc.sequence(f"{path}.containers", pod_spec.get("containers"))):
         c_path = f"{path}.containers[{c_index}]"
-        container = doc.mapping(c_path, container)
+        container = doc.mapping(c_path, container, fields.CONTAINER)
         if container is None:
             ok = False
             continue
         for p_index, item in enumerate(doc.sequence(f"{c_path}.ports", container.get("ports"))):
             p_path = f"{c_path}.ports[{p_index}]"
-            item = doc.mapping(p_path, item)
+            item = doc.mapping(p_path, item, fields.CONTAINER_PORT)
             if item is None:
                 ok = False
                 continue
@@ -757,6 +913,25 @@ class _WorkloadDraft:
     path: str
 
 
+# the fields of each level on the way from a workload to its pod template
+_TEMPLATE_LEVELS = {"template": fields.POD_TEMPLATE, "jobTemplate": fields.JOB_TEMPLATE}
+
+
+def _template(doc: _Doc, path: str, data: dict, kind: str, keys: tuple[str, ...]) -> tuple[str, dict]:
+    """The pod template of a workload, every level on the way checked for unknown fields."""
+    value: Any = data
+    spec_of = kind
+    for key in keys:
+        path = _join(path, key)
+        if key == "spec":
+            allowed = fields.WORKLOAD_SPEC[spec_of]
+            spec_of = "Job"  # a CronJob's jobTemplate.spec is a Job's spec
+        else:
+            allowed = _TEMPLATE_LEVELS[key]
+        value = doc.mapping(path, value.get(key), allowed) or {}
+    return path, value
+
+
 def _workload(doc: _Doc, path: str, data: dict, kind: str) -> _WorkloadDraft | None:
     errors_before = len(doc.errors)
     api_version, template_keys = WORKLOAD_KINDS[kind]
@@ -765,18 +940,15 @@ def _workload(doc: _Doc, path: str, data: dict, kind: str) -> _WorkloadDraft | N
             _join(path, "apiVersion"),
             f"apiVersion '{data.get('apiVersion')}' is not served for {kind}: use {api_version}.",
         )
-    name, namespace = _metadata(doc, _join(path, "metadata"), data, validate.check_dns_subdomain, kind)
+    _top_level(doc, path, data, fields.OBJECT)
+    name, namespace, labels = _metadata(doc, _join(path, "metadata"), data, validate.check_dns_subdomain, kind)
     if template_keys:
-        template_path = _join(path, ".".join(template_keys))
-        template = doc.mapping(template_path, _dig(data, template_keys)) or {}
-        labels_path = f"{template_path}.metadata.labels"
-        labels_value = _dig(template, ("metadata", "labels"))
+        template_path, template = _template(doc, path, data, kind, template_keys)
+        _, labels = _meta_fields(doc, f"{template_path}.metadata", template.get("metadata"))
         spec_path, pod_spec = f"{template_path}.spec", template.get("spec")
     else:
-        labels_path, labels_value = _join(path, "metadata.labels"), _dig(data, ("metadata", "labels"))
         spec_path, pod_spec = _join(path, "spec"), data.get("spec")
-    labels = _labels(doc, labels_path, labels_value)
-    pod_spec = doc.mapping(spec_path, pod_spec) or {}
+    pod_spec = doc.mapping(spec_path, pod_spec, fields.POD_SPEC) or {}
     ports = _container_ports(doc, spec_path, pod_spec)
     ip = None
     if kind == "Pod":
@@ -803,19 +975,31 @@ def _workload_name(name: str, taken: set[tuple[str, str]], namespace: str) -> st
 
 
 def _objects(
-    number: int, data: Any, errors: list[DocumentError], source: str = "", known: dict | None = None
+    number: int,
+    data: Any,
+    errors: list[DocumentError],
+    source: str = "",
+    known: dict | None = None,
+    notes: list[Note] | None = None,
 ) -> Iterator[tuple[_Doc, str, dict]]:
     """Every object of one document, ``List`` (and ``*List``) items expanded with their path."""
-    doc = _Doc(number, errors, source, known)
+    doc = _Doc(number, errors, source, known, notes)
     if not isinstance(data, dict):
         doc.error("", ERR_NOT_OBJECT.format(n=number))
         return
     kind = data.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and "items" in data:
+        _top_level(doc, "", data, fields.LIST)
+        doc.mapping("metadata", data.get("metadata"), fields.LIST_META)
+        # a typed list (PodList, DeploymentList …, as the API answers a list request) gives its items' kind and
+        # apiVersion, which the items themselves leave out
+        item_kind = kind[: -len("List")] if kind != "List" else None
         for index, item in enumerate(doc.sequence("items", data.get("items"))):
             if not isinstance(item, dict):
                 doc.error(f"items[{index}]", f"items[{index}] is not a Kubernetes object (a mapping with a kind).")
                 continue
+            if item_kind and "kind" not in item:
+                item = {"kind": item_kind, "apiVersion": data.get("apiVersion"), **item}
             yield doc, f"items[{index}]", item
         return
     yield doc, "", data
@@ -851,8 +1035,9 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
     drafts: list[_WorkloadDraft] = []
     skipped: list[Skipped] = []
     known: dict = {}  # shared by the documents of this import: see _Doc
+    notes: list[Note] = []
     for source, number, data in documents:
-        for doc, path, obj in _objects(number, data, errors, source, known):
+        for doc, path, obj in _objects(number, data, errors, source, known, notes):
             kind = obj.get("kind")
             where = (f"{source} " if source else "") + f"document {number}" + (f" {path}" if path else "")
             if not isinstance(kind, str) or not kind:
@@ -909,6 +1094,7 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
         workloads=tuple(sorted(workloads, key=lambda w: (w.namespace, w.name))),
         policies=tuple(policies[k] for k in sorted(policies)),
         skipped=tuple(skipped),
+        notes=tuple(notes),
     )
 
 
@@ -983,6 +1169,7 @@ __all__ = [
     "DocumentError",
     "ImportFailed",
     "Imported",
+    "Note",
     "MAX_BYTES",
     "MAX_DOCUMENTS",
     "Skipped",

@@ -48,7 +48,7 @@ _SETTING_WORDS = (
 
 @without_gc  # thousands of value objects, no cycles: see gcpause.py
 def graph_of(snapshot: dict) -> Graph:
-    """The domain graph of a snapshot (what ``selectors.design_load`` builds from the rows)."""
+    """The domain graph of a snapshot (what ``editor.state`` builds from the records)."""
     settings = snapshot.get("settings", {})
     workloads = []
     for w in snapshot.get("workloads", []):

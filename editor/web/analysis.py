@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from editor import models, selectors, services
-from editor.netpol import analyze, importer
+from editor.netpol import analyze, importer, validate
 from editor.netpol.model import PROTOCOLS
 from editor.netpol.render import to_yaml
 from editor.web import port_matrix
@@ -172,7 +172,7 @@ def design_matrix(request, pk: int):
     protocol = request.GET.get("protocol", "TCP").strip().upper()
     error, table = "", None
     if port_text:
-        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        if not validate.is_ascii_digits(port_text) or len(port_text) > 5 or not 1 <= int(port_text) <= 65535:
             error = f"'{port_text}' is not a port number: give a number from 1 to 65535."
         elif protocol not in PROTOCOLS:
             error = f"'{protocol}' is not a protocol: use TCP, UDP or SCTP."
@@ -390,9 +390,9 @@ def _ports_from_text(text: str) -> list[dict]:
         value = value.strip()
         if value:
             first, _, last = value.partition("-")
-            port["port"] = int(first) if first.isdigit() else first
+            port["port"] = int(first) if validate.is_ascii_digits(first) and len(first) <= 18 else first
             if last:
-                if not last.isdigit():
+                if not validate.is_ascii_digits(last) or len(last) > 18:
                     raise FormSyntaxError(ERR_PORT_SYNTAX.format(item=item))
                 port["endPort"] = int(last)
         ports.append(port)

@@ -12,6 +12,8 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from editor.netpol import validate
+
 ERR_LABEL_SYNTAX = "'{item}' is not a label: write key=value pairs separated by commas, e.g. app=api, tier=backend."
 ERR_CONTAINER_PORT_SYNTAX = (
     "'{item}' is not a named port: write name:number or name:number/protocol, separated by commas, "
@@ -48,7 +50,8 @@ def format_labels(labels: dict) -> str:
 
 
 def _number(text: str) -> int | str:
-    return int(text) if text.isdigit() else text
+    """A port number written in ASCII digits ("٨٠" stays text, and is refused as a port name)."""
+    return int(text) if validate.is_ascii_digits(text) and len(text) <= 18 else text
 
 
 def parse_container_ports(text: str) -> list[dict]:
@@ -72,7 +75,7 @@ def parse_flow_ports(text: str) -> list[dict]:
     """'TCP 8080, UDP 53, TCP 8000-8100, http, 5432/TCP' → [{protocol, port, end_port?}]."""
     ports = []
     for item in _items(text):
-        match = re.fullmatch(r"(?:([A-Za-z]+)\s+)?([\w.-]+?)(?:\s*-\s*(\d+))?(?:\s*/\s*([A-Za-z]+))?", item)
+        match = re.fullmatch(r"(?:([A-Za-z]+)\s+)?([\w.-]+?)(?:\s*-\s*([0-9]{1,18}))?(?:\s*/\s*([A-Za-z]+))?", item)
         if not match or (match.group(1) and match.group(4)):
             raise ValidationError(ERR_FLOW_PORT_SYNTAX.format(item=item))
         protocol, port, end_port, suffix = match.groups()

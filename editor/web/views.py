@@ -44,6 +44,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
 from editor import models, selectors, services, starter
+from editor.import_findings import with_import_findings
 from editor.netpol.lint import MISSING_DNS, SEVERITIES
 from editor.state import DesignState
 from editor.web import canvas, forms
@@ -744,9 +745,10 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
             expanded |= hidden
             _ui_set(request, design, open=sorted(expanded))
 
-    shown = sorted(compiled.findings, key=_severity_rank)[:FINDINGS_SHOWN]
+    all_findings = with_import_findings(compiled.findings, data)  # lint's and import's own (status-dropped)
+    shown = sorted(all_findings, key=_severity_rank)[:FINDINGS_SHOWN]
     findings = [_finding_view(f, data) for f in shown]
-    warned = {f.subject for f in compiled.findings}
+    warned = {f.subject for f in all_findings}
 
     # The YAML preview: everything, or the selected workload's (or namespace's) policies.
     pairs = list(zip(compiled.policies, compiled.manifests, strict=True))
@@ -817,8 +819,8 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
         "source": source,
         "findings": findings,
         "findings_html": _findings_html(request, design, findings, can_edit=can_edit, select_url=select_url),
-        "finding_count": len(compiled.findings),
-        "findings_more": len(compiled.findings) - len(findings),
+        "finding_count": len(all_findings),
+        "findings_more": len(all_findings) - len(findings),
         "yaml_text": yaml_text,
         "yaml_html": yaml_html,
         "yaml_scope": yaml_scope,

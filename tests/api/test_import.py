@@ -314,3 +314,48 @@ def test_diff_since_import_lists_connections_added_and_removed(api, three_tier):
     assert {"source": "prod/api", "destination": "prod/db", "protocol": "TCP", "port": "other"} in added
     assert api.get(url).json()["removed"] == []
     assert api.get(f"/api/v1/designs/{three_tier.pk}/diff/").status_code == 404
+
+
+# ---------------------------------------------------------------- strict import (issue 11)
+
+
+def test_a_typo_at_the_top_is_refused_not_read_as_a_deny_all(api):
+    body = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\nsepc: {podSelector: {}}\n"
+    response = post(api, body)
+    assert response.status_code == 400
+    assert [(e["document"], e["path"]) for e in response.json()["errors"]] == [(1, "sepc")]
+    assert not models.Design.objects.exists()
+
+
+def test_duplicate_keys_are_a_400_with_their_path(api):
+    body = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels: {t: x, t: y}\n"
+    response = post(api, body)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "metadata.labels.t"
+
+
+def test_a_dropped_status_is_in_the_answer_and_in_the_designs_warnings(api, client, user):
+    body = (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: db, namespace: prod}\n"
+        "spec: {podSelector: {}}\nstatus: {conditions: []}\n"
+    )
+    response = post(api, body)
+    assert response.status_code == 201
+    (warning,) = response.json()["warnings"]
+    assert (warning["code"], warning["subject"]) == ("status-dropped", "prod/db")
+    warnings = api.get(f"/api/v1/designs/{response.json()['id']}/warnings/").json()
+    assert [w["subject"] for w in warnings if w["code"] == "status-dropped"] == ["prod/db"]
+    client.force_login(user)
+    page = client.get(f"/designs/{response.json()['id']}/")
+    assert page.status_code == 200 and "status-dropped" in page.content.decode()
+
+
+def test_a_dropped_status_is_no_longer_shown_once_its_policy_is_deleted(api):
+    body = (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: db, namespace: prod}\n"
+        "spec: {podSelector: {}}\nstatus: {conditions: []}\n"
+    )
+    pk = post(api, body).json()["id"]
+    (kept,) = api.get(f"/api/v1/designs/{pk}/policies/").json()
+    assert api.delete(f"/api/v1/designs/{pk}/policies/{kept['id']}/").status_code == 204
+    assert [w for w in api.get(f"/api/v1/designs/{pk}/warnings/").json() if w["code"] == "status-dropped"] == []

@@ -367,7 +367,7 @@ def test_any_json_body_reads_as_yaml_reads_it(documents, indent, ensure_ascii, s
     "text",
     [
         '{"a":1e3,"b":1.5e3,"c":1.5e+3,"d":-0.0,"e":1E+2,"f":NaN,"g":-Infinity,"h":12345678901234567890}',
-        '{"a":1,"a":2,"b":3}',  # duplicate keys: both keep the last value
+        '{"a":1,"a":2,"b":3}',  # duplicate keys: both refuse them, naming the key
         '{"a":"\\ud83d\\ude00"}',  # YAML refuses surrogate escapes
         '{"' + "k" * 1100 + '":1}',  # libyaml's 1,024-character limit on keys
         '{"' + '\\"' * 600 + '":1}',
