@@ -8,21 +8,24 @@ matches, not the size of its namespace.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-from editor.netpol.analyze import Host, SideVerdict, peer_matches, selecting_policies, side_verdict
+from editor.netpol.analyze import Host, SideVerdict, peer_matches, port_matches, selecting_policies, side_verdict
 from editor.netpol.model import (
     DNS_NAMESPACE,
     DNS_PORT,
     NAMESPACE_NAME_LABEL,
     ContainerPort,
     Graph,
+    IPBlock,
     LabelSelector,
     Peer,
     Policy,
+    Port,
     Rule,
     Workload,
 )
@@ -36,11 +39,52 @@ KUBE_DNS = Host(
     name=f"{DNS_NAMESPACE}/kube-dns",
 )
 
-PodIPs = list[tuple[Workload, ipaddress.IPv4Address | ipaddress.IPv6Address]]
+
+class PodIPs:
+    """The workloads with a known pod IP, sorted by address: which of them a CIDR covers, by bisection."""
+
+    def __init__(self, graph: Graph):
+        keyed = sorted(
+            ((ip.version, int(ip)), position, w.ref)
+            for position, w in enumerate(graph.workloads)
+            if w.ip
+            for ip in [ipaddress.ip_address(w.ip)]
+        )
+        self._keys = [k for k, _, _ in keyed]
+        self._entries = [(position, ref) for _, position, ref in keyed]
+        self._covered: dict[IPBlock, list[str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._keys)
+
+    def covered(self, block: IPBlock) -> list[str]:
+        """The refs of the workloads whose pod IP is in the block and not in its excepts, in the design's order."""
+        found = self._covered.get(block)
+        if found is None:
+            try:
+                network = ipaddress.ip_network(block.cidr, strict=False)
+                excepts = [ipaddress.ip_network(e, strict=False) for e in block.except_]
+            except ValueError:
+                found = []
+            else:
+                found = [ref for _, ref in sorted(self._within(network, excepts))]
+            self._covered[block] = found
+        return found
+
+    def _within(self, network, excepts) -> list[tuple[int, str]]:
+        v = network.version
+        low = bisect.bisect_left(self._keys, (v, int(network.network_address)))
+        high = bisect.bisect_right(self._keys, (v, int(network.broadcast_address)))
+        ranges = [(int(e.network_address), int(e.broadcast_address)) for e in excepts if e.version == v]
+        return [
+            self._entries[i]
+            for i in range(low, high)
+            if not any(first <= self._keys[i][1] <= last for first, last in ranges)
+        ]
 
 
 def pod_ips(graph: Graph) -> PodIPs:
-    return [(w, ipaddress.ip_address(w.ip)) for w in graph.workloads if w.ip]
+    return PodIPs(graph)
 
 
 def rules_of(policy: Policy) -> list[tuple[str, int, Rule]]:
@@ -52,6 +96,18 @@ def rules_of(policy: Policy) -> list[tuple[str, int, Rule]]:
 
 def rule_name(policy: Policy, direction: str, index: int) -> str:
     return f"{policy.ref} {direction} rule {index + 1}"
+
+
+_FEW = 64  # a rule whose peers match more workloads than this is checked by set membership, not listed per workload
+
+
+class _RuleTable(NamedTuple):
+    """Port lists of the rules selecting a pod for one direction: of rules without peers, by the workload a rule's
+    peers match, and of rules whose peers match many workloads (with their set)."""
+
+    any_peer: list[tuple[Port, ...]]
+    by_ref: dict[str, list[tuple[Port, ...]]]
+    many: list[tuple[frozenset[str], tuple[Port, ...]]]
 
 
 class Index:
@@ -71,6 +127,9 @@ class Index:
                 self._by_label[pair].append(w)
         self.namespace_names = sorted({ns.name for ns in graph.namespaces} | set(self.workloads_by_namespace))
         self._peer_cache: dict[tuple[Peer, str], list[Workload]] = {}
+        self._peer_by_id: dict[tuple[int, str], tuple[Peer, list[Workload]]] = {}
+        self._rule_peers: dict[int, tuple[Rule, str, frozenset[str]]] = {}
+        self._namespaces_by_id: dict[int, tuple[Peer, list[str]]] = {}
         self._selected_cache: dict[tuple[str, LabelSelector], list[Workload]] = {}
         self._position = {w.ref: i for i, w in enumerate(graph.workloads)}
         self._namespace_labels: dict[str, dict[str, str]] = {}
@@ -101,6 +160,7 @@ class Index:
             other._set_policies(policies)
             return other
         other._selecting = {}
+        other._rule_tables = {}
         other._policy_position = {id(p): i for i, p in enumerate(policies)}
         other.by_namespace = _patched(self.by_namespace, removed, inserted, _namespace_of)
         other._policies_by_label = _patched(self._policies_by_label, removed, inserted, self._label_key)
@@ -112,6 +172,7 @@ class Index:
         for policy in policies:
             self.by_namespace[policy.namespace].append(policy)
         self._selecting: dict[tuple[str | None, str, str], list[Policy]] = {}
+        self._rule_tables: dict[tuple[str | None, str, str], _RuleTable | None] = {}
         # policies by (namespace, rarest label of their pod selector); the rest (no matchLabels) per namespace
         self._policy_position = {id(p): i for i, p in enumerate(policies)}
         self._policies_by_label: dict[tuple[str, str, str], list[Policy]] = defaultdict(list)
@@ -179,14 +240,26 @@ class Index:
             ]
         return self._selected_namespaces[selector]
 
+    def peer_namespaces(self, peer: Peer, namespace: str) -> list[str]:
+        """The namespaces a (pod-selecting) peer of a policy in ``namespace`` looks in."""
+        if peer.namespace_selector is None:
+            return [namespace]
+        found = self._namespaces_by_id.get(id(peer))
+        if found is None or found[0] is not peer:
+            found = self._namespaces_by_id[id(peer)] = (peer, self.matching_namespaces(peer.namespace_selector))
+        return found[1]
+
     def peer_workloads(self, peer: Peer, namespace: str) -> list[Workload]:
+        # compiled policies share one Peer object per endpoint: by identity first (hashing a Peer is slow)
+        fast = self._peer_by_id.get((id(peer), namespace))
+        if fast is not None and fast[0] is peer:
+            return fast[1]
         key = (peer, namespace)
         if key not in self._peer_cache:
             if peer.ip_block is not None:  # pods with a known IP: any namespace
                 candidates: list[Workload] | tuple[Workload, ...] = self.graph.workloads
             else:  # only the namespaces the peer can match: not a scan of every workload per peer
-                selector = peer.namespace_selector
-                names = [namespace] if selector is None else self.matching_namespaces(selector)
+                names = self.peer_namespaces(peer, namespace)
                 pool = None if peer.pod_selector is None else self._pool(peer.pod_selector)
                 if pool is not None:  # a match needs the selector's rarest label: only workloads carrying it
                     within = set(names)
@@ -196,7 +269,9 @@ class Index:
                     if len(names) > 1:  # keep the design's order
                         candidates.sort(key=lambda w: self._position[w.ref])
             self._peer_cache[key] = [w for w in candidates if peer_matches(peer, namespace, self.host(w))]
-        return self._peer_cache[key]
+        found = self._peer_cache[key]
+        self._peer_by_id[(id(peer), namespace)] = (peer, found)  # holds the peer: its id stays its own
+        return found
 
     # ------------------------------------------------------------ the policies
 
@@ -235,6 +310,76 @@ class Index:
     def side(self, host: Host, direction: str, other: Host, protocol: str, port: int) -> SideVerdict:
         # side_verdict filters the policies selecting ``host`` again, to the same list
         return side_verdict(self.selecting(host, direction), host, direction, other, protocol, port)
+
+    def rule_peers(self, policy: Policy, rule: Rule) -> frozenset[str]:
+        """The refs of the design's workloads that a rule's peers match (the rule must have peers)."""
+        found = self._rule_peers.get(id(rule))
+        if found is not None and found[0] is rule and found[1] == policy.namespace:
+            return found[2]
+        refs = frozenset(w.ref for peer in rule.peers for w in self.peer_workloads(peer, policy.namespace))
+        self._rule_peers[id(rule)] = (rule, policy.namespace, refs)  # holds the rule: its id stays its own
+        return refs
+
+    def _rule_table(self, host: Host, direction: str) -> _RuleTable | None:
+        """The rules of the policies selecting ``host`` for ``direction``, by the workloads their peers match, once
+        per host and direction; None when no policy selects it (everything allowed)."""
+        key = (host.namespace, host.name, direction)
+        if key in self._rule_tables:
+            return self._rule_tables[key]
+        selecting = self.selecting(host, direction)
+        table = None
+        if selecting:
+            table = _RuleTable([], defaultdict(list), [])
+            for policy in selecting:
+                for rule in policy.egress if direction == "egress" else policy.ingress:
+                    if not rule.peers:
+                        table.any_peer.append(rule.ports)
+                        continue
+                    refs = self.rule_peers(policy, rule)
+                    if len(refs) > _FEW:
+                        table.many.append((refs, rule.ports))
+                    else:
+                        for ref in refs:
+                            table.by_ref[ref].append(rule.ports)
+        self._rule_tables[key] = table
+        return table
+
+    def blocked(
+        self, host: Host, direction: str, other: Workload, probes: list[tuple[str, int]]
+    ) -> list[tuple[str, int]]:
+        """The (protocol, port) probes that ``host`` does not allow for ``direction`` traffic with ``other``, a
+        workload of the design: ``not self.allows(host, direction, self.host(other), *probe)``, by rule peer sets."""
+        table = self._rule_table(host, direction)
+        if table is None:
+            return []
+        ref = other.ref
+        port_lists = table.any_peer + table.by_ref.get(ref, [])
+        if table.many:
+            port_lists += [ports for refs, ports in table.many if ref in refs]
+        if not port_lists:
+            return list(probes)
+        if not all(port_lists):
+            return []  # a rule allows every port
+        destination_ports = other.ports if direction == "egress" else host.ports
+        return [
+            (protocol, port)
+            for protocol, port in probes
+            if not any(port_matches(p, protocol, port, destination_ports) for ports in port_lists for p in ports)
+        ]
+
+    def allows(self, host: Host, direction: str, other: Host, protocol: str, port: int) -> bool:
+        """``self.side(...).allowed``, stopping at the first rule that allows (most probes are allowed)."""
+        selecting = self.selecting(host, direction)
+        if not selecting:
+            return True
+        destination_ports = other.ports if direction == "egress" else host.ports
+        for policy in selecting:
+            for rule in policy.egress if direction == "egress" else policy.ingress:
+                if (not rule.ports or any(port_matches(p, protocol, port, destination_ports) for p in rule.ports)) and (
+                    not rule.peers or any(peer_matches(p, policy.namespace, other) for p in rule.peers)
+                ):
+                    return True
+        return False
 
 
 def _namespace_of(policy: Policy) -> str:

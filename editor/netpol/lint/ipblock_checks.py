@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
+import functools
 
 from editor.netpol import validate
 from editor.netpol.model import Graph, IPBlock, Policy
@@ -32,25 +32,27 @@ def ip_blocks(graph: Graph, policies: list[Policy] | tuple[Policy, ...]) -> list
     return out
 
 
-def except_outside_cidr_of(pods: PodIPs, where: str, block: IPBlock) -> list[Finding]:
+@functools.lru_cache(maxsize=4096)
+def _except_problem(cidr: str, except_: tuple[str, ...]) -> str | None:
+    """Why the API server refuses this block, or None (a pure function of the block: kept per block)."""
     try:
-        validate.check_except(validate.check_cidr(block.cidr), list(block.except_))
+        validate.check_except(validate.check_cidr(cidr), list(except_))
     except validate.Invalid as exc:
-        return [Finding(EXCEPT_OUTSIDE_CIDR, "error", f"{where}: {exc} The API server refuses it.", where)]
-    return []
+        return str(exc)
+    return None
+
+
+def except_outside_cidr_of(pods: PodIPs, where: str, block: IPBlock) -> list[Finding]:
+    problem = _except_problem(block.cidr, block.except_)
+    if problem is None:
+        return []
+    return [Finding(EXCEPT_OUTSIDE_CIDR, "error", f"{where}: {problem} The API server refuses it.", where)]
 
 
 def ipblock_targets_pod_of(pods: PodIPs, where: str, block: IPBlock) -> list[Finding]:
     if not pods:
         return []
-    try:
-        network = ipaddress.ip_network(block.cidr, strict=False)
-        excepts = [ipaddress.ip_network(e, strict=False) for e in block.except_]
-    except ValueError:
-        return []
-    hit = [
-        w.ref for w, ip in pods if ip.version == network.version and ip in network and not any(ip in e for e in excepts)
-    ]
+    hit = pods.covered(block)
     if not hit:
         return []
     return [

@@ -55,33 +55,36 @@ def one_sided_segments(
         consulted.update(others)
         other_direction = "ingress" if direction == "egress" else "egress"
         for pod in selected:
-            for other in others.values():
-                if other.ref == pod.ref:
+            pod_ref = pod.ref
+            for other_ref, other in others.items():
+                if other_ref == pod_ref:
                     continue
-                if before is not None and other.ref not in touched:
+                if before is not None and other_ref not in touched:
                     segments.append(before[len(segments)])
                     continue
                 source, destination = (pod, other) if direction == "egress" else (other, pod)
-                segment = []
-                for protocol, port in _probe_ports(rule, destination):
-                    verdict = index.side(index.host(other), other_direction, index.host(pod), protocol, port)
-                    if verdict.allowed:
-                        continue
-                    segment.append(
-                        (
-                            (source.ref, destination.ref, protocol, port),
-                            Finding(
-                                ONE_SIDED_FLOW,
-                                "warning",
-                                f"{rule_name(policy, direction, number)} allows {protocol} {port} from "
-                                f"{source.ref} to {destination.ref}, but {other.ref} is isolated for "
-                                f"{other_direction} by {', '.join(verdict.policies)} and no {other_direction} rule "
-                                f"allows it, so the connection is blocked. Fix: allow it on both sides (a drawn "
-                                f"flow does both).",
-                                f"{source.ref} -> {destination.ref}",
-                            ),
-                        )
+                probes = _probe_ports(rule, destination)
+                blocked = index.blocked(index.host(other), other_direction, pod, probes) if probes else []
+                if not blocked:
+                    segments.append(())
+                    continue
+                isolating = ", ".join(sorted(p.ref for p in index.selecting(index.host(other), other_direction)))
+                segment = [
+                    (
+                        (source.ref, destination.ref, protocol, port),
+                        Finding(
+                            ONE_SIDED_FLOW,
+                            "warning",
+                            f"{rule_name(policy, direction, number)} allows {protocol} {port} from "
+                            f"{source.ref} to {destination.ref}, but {other.ref} is isolated for "
+                            f"{other_direction} by {isolating} and no {other_direction} rule "
+                            f"allows it, so the connection is blocked. Fix: allow it on both sides (a drawn "
+                            f"flow does both).",
+                            f"{source.ref} -> {destination.ref}",
+                        ),
                     )
+                    for protocol, port in blocked
+                ]
                 segments.append(tuple(segment))
     return segments, frozenset(consulted)
 

@@ -71,10 +71,7 @@ def selector_matches_nothing_of(index: Index, policy: Policy) -> list[Finding]:
         for peer in rule.peers:
             if peer.pod_selector is None:
                 continue
-            if peer.namespace_selector is None:
-                namespaces = [policy.namespace]
-            else:
-                namespaces = index.matching_namespaces(peer.namespace_selector)
+            namespaces = index.peer_namespaces(peer, policy.namespace)
             if not any(index.workloads_by_namespace.get(n) for n in namespaces):
                 continue  # the design does not know those pods (e.g. kube-system)
             if not index.peer_workloads(peer, policy.namespace):
@@ -215,16 +212,31 @@ def split_rule_of(index: Index, policy: Policy) -> list[Finding]:
 
 
 def _covers(a: Rule, b: Rule) -> bool:
-    peers_ok = not a.peers or (bool(b.peers) and set(b.peers) <= set(a.peers))
-    ports_ok = not a.ports or (bool(b.ports) and set(b.ports) <= set(a.ports))
-    return peers_ok and ports_ok
+    """Does rule ``a`` allow everything rule ``b`` allows?"""
+    if a.ports and (not b.ports or not set(b.ports) <= set(a.ports)):
+        return False
+    return not a.peers or (bool(b.peers) and set(b.peers) <= set(a.peers))
 
 
 def redundant_rule_of(index: Index, policy: Policy) -> list[Finding]:
+    """A rule that allows nothing another rule of the same direction does not.
+
+    Only rules that can cover a rule are compared with it: those without ports, and those listing its first port
+    (a policy's rules, not every pair of them).
+    """
     findings = []
     for direction, rules in (("ingress", policy.ingress), ("egress", policy.egress)):
+        if len(rules) < 2:
+            continue
+        portless = [k for k, r in enumerate(rules) if not r.ports]
+        by_port: dict = {}
+        for k, r in enumerate(rules):
+            for port in r.ports:
+                by_port.setdefault(port, set()).add(k)
         for i, rule in enumerate(rules):
-            for k, other in enumerate(rules):
+            candidates = sorted(set(portless) | by_port[rule.ports[0]]) if rule.ports else portless
+            for k in candidates:
+                other = rules[k]
                 if k == i or not _covers(other, rule):
                     continue
                 if _covers(rule, other) and k > i:

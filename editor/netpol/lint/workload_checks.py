@@ -21,7 +21,7 @@ def missing_dns_of(index: Index, workload: Workload) -> list[Finding]:
     if not selecting:
         return []
     blocked = tuple(
-        protocol for protocol in ("UDP", "TCP") if not index.side(pod, "egress", KUBE_DNS, protocol, DNS_PORT).allowed
+        protocol for protocol in ("UDP", "TCP") if not index.allows(pod, "egress", KUBE_DNS, protocol, DNS_PORT)
     )
     if not blocked:
         return []
