@@ -128,7 +128,7 @@ class Index:
         self.namespace_names = sorted({ns.name for ns in graph.namespaces} | set(self.workloads_by_namespace))
         self._peer_cache: dict[tuple[Peer, str], list[Workload]] = {}
         self._peer_by_id: dict[tuple[int, str], tuple[Peer, list[Workload]]] = {}
-        self._rule_peers: dict[int, tuple[Rule, str, frozenset[str]]] = {}
+        self._peer_refs: dict[tuple[int, str], tuple[Peer, frozenset[str]]] = {}
         self._namespaces_by_id: dict[int, tuple[Peer, list[str]]] = {}
         self._selected_cache: dict[tuple[str, LabelSelector], list[Workload]] = {}
         self._position = {w.ref: i for i, w in enumerate(graph.workloads)}
@@ -311,14 +311,19 @@ class Index:
         # side_verdict filters the policies selecting ``host`` again, to the same list
         return side_verdict(self.selecting(host, direction), host, direction, other, protocol, port)
 
+    def peer_refs(self, peer: Peer, namespace: str) -> frozenset[str]:
+        """The refs of ``peer_workloads(peer, namespace)``, as a set (kept per peer object)."""
+        found = self._peer_refs.get((id(peer), namespace))
+        if found is None or found[0] is not peer:
+            refs = frozenset(w.ref for w in self.peer_workloads(peer, namespace))
+            found = self._peer_refs[(id(peer), namespace)] = (peer, refs)  # holds the peer: its id stays its own
+        return found[1]
+
     def rule_peers(self, policy: Policy, rule: Rule) -> frozenset[str]:
         """The refs of the design's workloads that a rule's peers match (the rule must have peers)."""
-        found = self._rule_peers.get(id(rule))
-        if found is not None and found[0] is rule and found[1] == policy.namespace:
-            return found[2]
-        refs = frozenset(w.ref for peer in rule.peers for w in self.peer_workloads(peer, policy.namespace))
-        self._rule_peers[id(rule)] = (rule, policy.namespace, refs)  # holds the rule: its id stays its own
-        return refs
+        if len(rule.peers) == 1:
+            return self.peer_refs(rule.peers[0], policy.namespace)
+        return frozenset().union(*(self.peer_refs(peer, policy.namespace) for peer in rule.peers))
 
     def _rule_table(self, host: Host, direction: str) -> _RuleTable | None:
         """The rules of the policies selecting ``host`` for ``direction``, by the workloads their peers match, once
