@@ -98,12 +98,14 @@ def rule_name(policy: Policy, direction: str, index: int) -> str:
     return f"{policy.ref} {direction} rule {index + 1}"
 
 
+# the caches keyed by object identity (each entry holds its object): shared along a state's edits, so bounded
+_BY_IDENTITY = ("_peer_by_id", "_peer_refs", "_policy_tables", "_namespaces_by_id")
 _FEW = 64  # a rule whose peers match more workloads than this is checked by set membership, not listed per workload
 
 
 class _RuleTable(NamedTuple):
-    """Port lists of the rules selecting a pod for one direction: of rules without peers, by the workload a rule's
-    peers match, and of rules whose peers match many workloads (with their set)."""
+    """Port lists of a policy's rules of one direction: of rules without peers, by the workload a rule's peers
+    match, and of rules whose peers match many workloads (with their set)."""
 
     any_peer: list[tuple[Port, ...]]
     by_ref: dict[str, list[tuple[Port, ...]]]
@@ -129,6 +131,7 @@ class Index:
         self._peer_cache: dict[tuple[Peer, str], list[Workload]] = {}
         self._peer_by_id: dict[tuple[int, str], tuple[Peer, list[Workload]]] = {}
         self._peer_refs: dict[tuple[int, str], tuple[Peer, frozenset[str]]] = {}
+        self._policy_tables: dict[tuple[int, str], tuple[Policy, _RuleTable]] = {}
         self._namespaces_by_id: dict[int, tuple[Peer, list[str]]] = {}
         self._selected_cache: dict[tuple[str, LabelSelector], list[Workload]] = {}
         self._position = {w.ref: i for i, w in enumerate(graph.workloads)}
@@ -154,13 +157,16 @@ class Index:
         other = object.__new__(Index)
         other.__dict__.update(self.__dict__)
         other.graph = graph
+        limit = 4 * (len(policies) + len(graph.workloads)) + 1000
+        for name in _BY_IDENTITY:  # caches by object identity hold their objects: start afresh once they outgrow
+            if len(getattr(self, name)) > limit:
+                setattr(other, name, {})
         if graph.policies is not self.graph.policies:
             other._kept = None
         if removed is None or inserted is None:
             other._set_policies(policies)
             return other
         other._selecting = {}
-        other._rule_tables = {}
         other._policy_position = {id(p): i for i, p in enumerate(policies)}
         other.by_namespace = _patched(self.by_namespace, removed, inserted, _namespace_of)
         other._policies_by_label = _patched(self._policies_by_label, removed, inserted, self._label_key)
@@ -172,7 +178,6 @@ class Index:
         for policy in policies:
             self.by_namespace[policy.namespace].append(policy)
         self._selecting: dict[tuple[str | None, str, str], list[Policy]] = {}
-        self._rule_tables: dict[tuple[str | None, str, str], _RuleTable | None] = {}
         # policies by (namespace, rarest label of their pod selector); the rest (no matchLabels) per namespace
         self._policy_position = {id(p): i for i, p in enumerate(policies)}
         self._policies_by_label: dict[tuple[str, str, str], list[Policy]] = defaultdict(list)
@@ -325,28 +330,24 @@ class Index:
             return self.peer_refs(rule.peers[0], policy.namespace)
         return frozenset().union(*(self.peer_refs(peer, policy.namespace) for peer in rule.peers))
 
-    def _rule_table(self, host: Host, direction: str) -> _RuleTable | None:
-        """The rules of the policies selecting ``host`` for ``direction``, by the workloads their peers match, once
-        per host and direction; None when no policy selects it (everything allowed)."""
-        key = (host.namespace, host.name, direction)
-        if key in self._rule_tables:
-            return self._rule_tables[key]
-        selecting = self.selecting(host, direction)
-        table = None
-        if selecting:
-            table = _RuleTable([], defaultdict(list), [])
-            for policy in selecting:
-                for rule in policy.egress if direction == "egress" else policy.ingress:
-                    if not rule.peers:
-                        table.any_peer.append(rule.ports)
-                        continue
-                    refs = self.rule_peers(policy, rule)
-                    if len(refs) > _FEW:
-                        table.many.append((refs, rule.ports))
-                    else:
-                        for ref in refs:
-                            table.by_ref[ref].append(rule.ports)
-        self._rule_tables[key] = table
+    def _policy_table(self, policy: Policy, direction: str) -> _RuleTable:
+        """A policy's rules of one direction by the workloads their peers match: once per policy object (a policy
+        that selects many pods, such as a namespace's, is not tabled again per pod)."""
+        found = self._policy_tables.get((id(policy), direction))
+        if found is not None and found[0] is policy:
+            return found[1]
+        table = _RuleTable([], defaultdict(list), [])
+        for rule in policy.egress if direction == "egress" else policy.ingress:
+            if not rule.peers:
+                table.any_peer.append(rule.ports)
+                continue
+            refs = self.rule_peers(policy, rule)
+            if len(refs) > _FEW:
+                table.many.append((refs, rule.ports))
+            else:
+                for ref in refs:
+                    table.by_ref[ref].append(rule.ports)
+        self._policy_tables[(id(policy), direction)] = (policy, table)  # holds the policy: its id stays its own
         return table
 
     def blocked(
@@ -354,13 +355,17 @@ class Index:
     ) -> list[tuple[str, int]]:
         """The (protocol, port) probes that ``host`` does not allow for ``direction`` traffic with ``other``, a
         workload of the design: ``not self.allows(host, direction, self.host(other), *probe)``, by rule peer sets."""
-        table = self._rule_table(host, direction)
-        if table is None:
+        selecting = self.selecting(host, direction)
+        if not selecting:
             return []
         ref = other.ref
-        port_lists = table.any_peer + table.by_ref.get(ref, [])
-        if table.many:
-            port_lists += [ports for refs, ports in table.many if ref in refs]
+        port_lists: list[tuple[Port, ...]] = []
+        for policy in selecting:
+            table = self._policy_table(policy, direction)
+            port_lists += table.any_peer
+            port_lists += table.by_ref.get(ref, ())
+            if table.many:
+                port_lists += [ports for refs, ports in table.many if ref in refs]
         if not port_lists:
             return list(probes)
         if not all(port_lists):
