@@ -305,3 +305,24 @@ def test_ip_block_value_object_is_what_lint_reads():
     assert lint.ip_blocks(
         Graph(), [Policy("a", "p", Sel(), True, False, ingress=(Rule((Peer(ip_block=IPBlock("10.0.0.0/8")),)),))]
     )
+
+
+def test_one_sided_flow_probes_named_pods_not_groups():
+    from editor.netpol.lint.one_sided import NAMED_PODS
+
+    def design(senders: int) -> Graph:
+        workloads = tuple(Workload("prod", f"c{i:03d}", (("role", "client"), ("id", str(i)))) for i in range(senders))
+        # db accepts every client, but no client's policy lets it send: one-sided for every pair
+        db = Policy("db", "prod", Sel.of({"app": "db"}), True, False, ingress=(Rule((Peer.pods({"role": "client"}),)),))
+        clients = Policy("clients", "prod", Sel.of({"role": "client"}), False, True)
+        return Graph(
+            namespaces=(Namespace("prod"),),
+            workloads=(*workloads, Workload("prod", "db", (("app", "db"),), (ContainerPort("pg", 5432),))),
+            policies=(db, clients),
+        )
+
+    def one_sided(graph: Graph) -> list[str]:
+        return [f.subject for f in lint.lint(graph, list(graph.policies)) if f.code == "one-sided-flow"]
+
+    assert len(one_sided(design(3))) == 3  # three named clients: each pair probed
+    assert one_sided(design(NAMED_PODS + 1)) == []  # a group of clients: not every pair

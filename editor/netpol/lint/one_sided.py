@@ -15,6 +15,11 @@ from .finding import ONE_SIDED_FLOW, Finding
 from .index import Index, rule_name, rules_of
 
 ProbeKey = tuple[str, str, str, int]  # (source, destination, protocol, port)
+
+# A pod selector (of a policy, or of a peer) that matches more workloads than this does not name pods: it is a
+# group, such as every pod of a namespace or a team, and its pairs are not probed.  Probing them would compare
+# every pair of the two groups (and report every pair).  A drawn flow's policies name pods, or are a namespace's.
+NAMED_PODS = 32
 Candidates = tuple[tuple[ProbeKey, Finding], ...]
 
 
@@ -39,19 +44,23 @@ def one_sided_segments(
 ) -> tuple[list[Candidates], frozenset[str]]:
     """What ``policy`` alone reports as one-sided, keyed by probe, and the workloads whose policies it consulted.
 
+    Only pods a selector names are probed: a policy, or a peer, whose pod selector matches at most ``NAMED_PODS``
+    workloads.
+
     One segment per (rule, selected pod, peer workload), in the order the rules, pods and peers come: the
     probes of one pair against the peer's policies.  A segment changes only with the policy, the population,
     or the policies selecting its peer workload: given the segments of ``before`` (same policy and
     population), only those whose peer is in ``touched`` are probed again.
     """
     selected = index.selected(policy)
-    if not selected:
+    if not selected or len(selected) > NAMED_PODS:
         return [], frozenset()
     segments: list[Candidates] = []
     consulted: set[str] = set()
     for direction, number, rule in rules_of(policy):
         specific = [p for p in rule.peers if p.pod_selector is not None and not p.pod_selector.is_empty]
-        others = {w.ref: w for p in specific for w in index.peer_workloads(p, policy.namespace)}
+        named = [index.peer_workloads(p, policy.namespace) for p in specific]
+        others = {w.ref: w for workloads in named if len(workloads) <= NAMED_PODS for w in workloads}
         consulted.update(others)
         other_direction = "ingress" if direction == "egress" else "egress"
         for pod in selected:
