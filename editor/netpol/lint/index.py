@@ -351,10 +351,18 @@ class Index:
         return table
 
     def blocked(
-        self, host: Host, direction: str, other: Workload, probes: list[tuple[str, int]]
+        self,
+        host: Host,
+        direction: str,
+        other: Workload,
+        probes: list[tuple[str, int]],
+        probed_ports: tuple[Port, ...] = (),
     ) -> list[tuple[str, int]]:
         """The (protocol, port) probes that ``host`` does not allow for ``direction`` traffic with ``other``, a
-        workload of the design: ``not self.allows(host, direction, self.host(other), *probe)``, by rule peer sets."""
+        workload of the design: ``not self.allows(host, direction, self.host(other), *probe)``, by rule peer sets.
+
+        ``probed_ports``: the ports of the rule the probes come from (resolved on the same destination); a rule of
+        ``host`` with the same ports allows every probe (a drawn flow's two sides do)."""
         selecting = self.selecting(host, direction)
         if not selecting:
             return []
@@ -368,8 +376,8 @@ class Index:
                 port_lists += [ports for refs, ports in table.many if ref in refs]
         if not port_lists:
             return list(probes)
-        if not all(port_lists):
-            return []  # a rule allows every port
+        if not all(port_lists) or (probed_ports and probed_ports in port_lists):
+            return []  # a rule allows every port, or every port the probes come from
         destination_ports = other.ports if direction == "egress" else host.ports
         return [
             (protocol, port)

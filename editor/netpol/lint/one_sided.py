@@ -62,7 +62,15 @@ def one_sided_segments(
         named = [index.peer_workloads(p, policy.namespace) for p in specific]
         others = {w.ref: w for workloads in named if len(workloads) <= NAMED_PODS for w in workloads}
         consulted.update(others)
+        if not others:
+            continue
         other_direction = "ingress" if direction == "egress" else "egress"
+        # numbered ports probe the same on every destination: worked out once per rule
+        numbered = (
+            [(p.protocol, p.port) for p in rule.ports]
+            if rule.ports and all(isinstance(p.port, int) and p.end_port is None for p in rule.ports)
+            else None
+        )
         for pod in selected:
             pod_ref = pod.ref
             for other_ref, other in others.items():
@@ -72,8 +80,10 @@ def one_sided_segments(
                     segments.append(before[len(segments)])
                     continue
                 source, destination = (pod, other) if direction == "egress" else (other, pod)
-                probes = _probe_ports(rule, destination)
-                blocked = index.blocked(index.host(other), other_direction, pod, probes) if probes else []
+                probes = numbered if numbered is not None else _probe_ports(rule, destination)
+                blocked = (
+                    index.blocked(index.hosts[other_ref], other_direction, pod, probes, rule.ports) if probes else []
+                )
                 if not blocked:
                     segments.append(())
                     continue

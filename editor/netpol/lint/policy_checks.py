@@ -71,10 +71,10 @@ def selector_matches_nothing_of(index: Index, policy: Policy) -> list[Finding]:
         for peer in rule.peers:
             if peer.pod_selector is None:
                 continue
+            if index.peer_workloads(peer, policy.namespace):
+                continue
             namespaces = index.peer_namespaces(peer, policy.namespace)
-            if not any(index.workloads_by_namespace.get(n) for n in namespaces):
-                continue  # the design does not know those pods (e.g. kube-system)
-            if not index.peer_workloads(peer, policy.namespace):
+            if any(index.workloads_by_namespace.get(n) for n in namespaces):  # else the design does not know them
                 findings.append(
                     Finding(
                         SELECTOR_MATCHES_NOTHING,
