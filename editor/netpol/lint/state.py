@@ -43,7 +43,8 @@ class LintState:
 
     ``LintState.full(graph, policies).findings == lint(graph, policies)``, and ``state.update(graph2, policies2)``
     gives the findings of ``lint(graph2, policies2)`` for any design; it is fast when the population (namespaces,
-    workloads, externals) is unchanged and few policies changed, as after adding or deleting a flow.  Equality
+    workloads, externals) and the settings are unchanged and few policies changed, as after adding or deleting a
+    flow or editing a kept policy (a policy that becomes kept, or no longer is, counts as changed).  Equality
     decides what changed (identity only saves time): the units of unchanged flows and policies are kept, the
     workloads that a changed policy (old or new version) selects are linted again, and so are the one-sided
     probes of other policies against those workloads.  ``incremental`` and the ``relinted_*`` counts say what
