@@ -630,6 +630,12 @@ def run(
         ("edits", lambda: django_figures(report, sizes, edits=3 if quick else 40, log=log)),
         ("truth table", lambda: matrix_figures(report, 100 if quick else 1000, repeat=2 if quick else 5, log=log)),
         ("import", lambda: import_figures(report, sizes[-1], repeat=1 if quick else 3, log=log)),
+        (
+            "one namespace",
+            lambda: one_namespace_lint_figures(
+                report, (150, 300) if quick else (1500, 3000), repeat=2 if quick else 7, log=log
+            ),
+        ),
     ]
     if browser:
         groups.append(("editor page", lambda: browser_figures(report, quick=quick, log=log)))
@@ -711,6 +717,59 @@ def matrix_figures(report: Report, workloads: int, repeat: int, log) -> None:
             f"{speedup:,.0f}× naive: {how}",
         )
     )
+
+
+def one_namespace_graph(workloads: int) -> nm.Graph:
+    """``workloads`` workloads in one namespace (the shape an import of a flat cluster gives), about 3.25 flows each:
+    to the next two and the seventh workload, and every fourth one to an external; every 50th workload is a
+    canary carrying the labels of the one before it plus ``track: canary`` (so selectors overlap)."""
+    namespace = "flat"
+    rows = []
+    for i in range(workloads):
+        labels = {"app": f"svc-{i:05d}", "tier": ("web", "api", "db")[i % 3]}
+        if i % 50 == 49:
+            labels = {"app": f"svc-{i - 1:05d}", "tier": ("web", "api", "db")[(i - 1) % 3], "track": "canary"}
+        ports = (nm.ContainerPort("http", 8080), nm.ContainerPort("metrics", 9090))
+        rows.append(nm.Workload(namespace, f"svc-{i:05d}", tuple(sorted(labels.items())), ports))
+    flows = []
+    for i, workload in enumerate(rows):
+        me = nm.Endpoint.workload(workload.ref)
+        flows.append(nm.Flow(me, nm.Endpoint.workload(rows[(i + 1) % workloads].ref), (nm.Port.tcp("http"),)))
+        flows.append(nm.Flow(me, nm.Endpoint.workload(rows[(i + 2) % workloads].ref), (nm.Port.tcp(9090),)))
+        flows.append(nm.Flow(me, nm.Endpoint.workload(rows[(i + 7) % workloads].ref), (nm.Port.tcp(8080),)))
+        if i % 4 == 0:
+            flows.append(nm.Flow(me, nm.Endpoint.external("corp"), (nm.Port.tcp(443),)))
+    return nm.Graph(
+        namespaces=(nm.Namespace(namespace),),
+        workloads=tuple(rows),
+        externals=(nm.External("corp", *EXTERNALS[0][1:]),),
+        flows=tuple(flows),
+    )
+
+
+def one_namespace_lint_figures(report: Report, sizes: tuple[int, int], repeat: int, log) -> None:
+    """The warnings (a full lint, as a process that kept nothing computes them) of one namespace of ``sizes``
+    workloads; the two sizes timed in turn, so their ratio shows whether the lint grows linearly."""
+    from editor.netpol.lint import LintState
+
+    small, large = sizes
+    designs = {n: one_namespace_graph(n) for n in sizes}
+    policies = {n: compile_design(g) for n, g in designs.items()}
+    log(f"warnings of one namespace: {small:,} and {large:,} workloads")
+    times = {n: Timing() for n in sizes}
+    for _ in range(repeat):
+        for n in sizes:
+            times[n].samples += timed(
+                lambda n=n: LintState.full(designs[n], policies[n]), 1, 0, setup=gc.collect
+            ).samples
+    ratio = times[large].median / times[small].median
+    for n in sizes:
+        label = f"{n:,} workloads / 1 ns / {len(designs[n].flows):,} flows"
+        row = report.add(Row("warnings (full lint), one namespace", label, times[n], "≤ 300 ms at 3,000; linear"))
+        if n == large:
+            ok = ratio <= 2.5 and (large < 3000 or times[n].median <= 0.3)
+            row.verdict = verdict(ok)
+            row.note = f"{ratio:.2f}× the {small:,}-workload time (linear: 2×; target ≤ 2.5×)"
 
 
 def import_text(spec: Spec, policies_docs: list[dict]) -> str:

@@ -125,3 +125,22 @@ def test_a_failing_figure_is_reported_as_not_measured_and_the_others_still_run(m
     assert "ZeroDivisionError" in failed.note
     with pytest.raises(ZeroDivisionError):
         bench.run(quick=True, browser=False, strict=True)
+
+
+def test_one_namespace_shape_puts_every_workload_in_one_namespace_with_overlapping_selectors():
+    from editor.netpol.lint import lint
+
+    graph = bench.one_namespace_graph(120)
+    assert {w.namespace for w in graph.workloads} == {"flat"} and len(graph.workloads) == 120
+    assert 3 <= len(graph.flows) / len(graph.workloads) < 3.5
+    found = lint(graph, compile_design(graph))
+    assert {f.code for f in found} == {"selector-overlap"}  # the canaries share their neighbour's labels
+    assert len(found) == 120 // 50
+
+
+def test_one_namespace_lint_figures_add_a_row_per_size_and_a_ratio():
+    report = bench.Report()
+    bench.one_namespace_lint_figures(report, (60, 120), repeat=1, log=lambda line: None)
+    rows = [r for r in report.rows if r.figure == "warnings (full lint), one namespace"]
+    assert [r.size.split(" ")[0] for r in rows] == ["60", "120"]
+    assert "× the 60-workload time" in rows[1].note

@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from .model import ContainerPort, Graph, LabelSelector, Peer, Policy, Port, Rule, Workload
+from .selector_text import format_selector
 
 
 @dataclass(frozen=True)
@@ -705,19 +706,7 @@ def semantic_diff(graph: Graph, before: list[Policy], after: list[Policy]) -> Di
 
 def describe_selector(selector: LabelSelector, everything: str = "every pod") -> str:
     """kubectl's selector syntax: ``app=api, tier in (a, b), !legacy``; the empty selector in words."""
-    if selector.is_empty:
-        return everything
-    parts = [f"{k}={v}" for k, v in selector.match_labels]
-    for r in selector.match_expressions:
-        if r.operator == "In":
-            parts.append(f"{r.key} in ({', '.join(r.values)})")
-        elif r.operator == "NotIn":
-            parts.append(f"{r.key} notin ({', '.join(r.values)})")
-        elif r.operator == "Exists":
-            parts.append(r.key)
-        else:
-            parts.append(f"!{r.key}")
-    return ", ".join(parts)
+    return format_selector(selector, everything)
 
 
 def describe_peer(peer: Peer, policy_namespace: str) -> str:

@@ -8,6 +8,7 @@ Kubernetes' key spellings (``podSelector`` …): that is ``render.py``'s job.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 Protocol = Literal["TCP", "UDP", "SCTP"]
@@ -234,8 +235,8 @@ class Workload:
         namespace, name = ref.split("/", 1)
         return cls(namespace, name, tuple(sorted((labels or {"app": name}).items())), tuple(ports))
 
-    @property
-    def ref(self) -> str:
+    @cached_property
+    def ref(self) -> str:  # kept: lint and analysis ask for it hundreds of thousands of times
         return f"{self.namespace}/{self.name}"
 
     @property

@@ -18,25 +18,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from editor import models, selectors, services
 from editor.netpol import analyze, importer, validate
 from editor.netpol.model import PROTOCOLS
+from editor.netpol.notation import NotationError
+from editor.netpol.policy_form import NEW_POLICY_TEMPLATE, policy_form_initial, policy_manifest_from_form
 from editor.netpol.render import to_yaml
 from editor.web import port_matrix
 
 MATRIX_SHOWN = 150  # workloads shown in the page's table; the API answers for any number
 PORTS_SHOWN = 100  # … in its default view, where each cell sums up several ports
 ERR_NOTHING_TO_IMPORT = "Paste YAML or choose at least one file to import."
-
-NEW_POLICY_TEMPLATE = """\
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: allow-something
-  namespace: default
-spec:
-  podSelector: {}
-  policyTypes:
-  - Ingress
-  ingress: []
-"""
 
 
 # ---------------------------------------------------------------- import
@@ -288,196 +277,8 @@ __all__ = [
 
 # ---------------------------------------------------------------- kept policies: the structured form
 #
-# One field per part of the policy, in the syntax kubectl uses for selectors (``app=api, tier in (a, b),
-# !legacy``; ``*`` for every pod).  The form is turned into a manifest and saved through the same service
-# (and validation) as the YAML editor, so errors come back with the manifest path they concern.
-
-ERR_PEER_SYNTAX = (
-    "'{line}' is not a peer: write 'pods SELECTOR', 'namespaces SELECTOR', 'namespaces SELECTOR pods SELECTOR' "
-    "or 'ip CIDR [except CIDR, CIDR]' (SELECTOR like app=api, tier in (a, b); * for all)."
-)
-ERR_PORT_SYNTAX = "'{item}' is not a port: write 'TCP 5432', 'TCP http', 'UDP 8000-8100' or just 'UDP' (every port)."
-ERR_SELECTOR_SYNTAX = (
-    "'{term}' is not a selector term: write key=value, key!=value, key in (a, b), key notin (a), key or !key."
-)
-
-
-class FormSyntaxError(ValueError):
-    pass
-
-
-def _split_terms(text: str) -> list[str]:
-    terms, depth, current = [], 0, ""
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == "," and depth == 0:
-            terms.append(current.strip())
-            current = ""
-        else:
-            current += char
-    if current.strip():
-        terms.append(current.strip())
-    return terms
-
-
-def selector_from_text(text: str) -> dict:
-    """kubectl's selector syntax → a manifest selector (``*`` or nothing: every pod)."""
-    text = text.strip()
-    if text in ("", "*"):
-        return {}
-    labels: dict[str, str] = {}
-    expressions: list[dict] = []
-    for term in _split_terms(text):
-        lowered = term.lower()
-        if " notin " in lowered or " in " in lowered:
-            operator = "NotIn" if " notin " in lowered else "In"
-            key, _, values = term.partition(" notin " if operator == "NotIn" else " in ")
-            values = values.strip()
-            if not (values.startswith("(") and values.endswith(")")):
-                raise FormSyntaxError(ERR_SELECTOR_SYNTAX.format(term=term))
-            items = [v.strip() for v in values[1:-1].split(",") if v.strip()]
-            expressions.append({"key": key.strip(), "operator": operator, "values": items})
-        elif "!=" in term:
-            key, _, value = term.partition("!=")
-            expressions.append({"key": key.strip(), "operator": "NotIn", "values": [value.strip()]})
-        elif "=" in term:
-            key, _, value = term.replace("==", "=").partition("=")
-            labels[key.strip()] = value.strip()
-        elif term.startswith("!"):
-            expressions.append({"key": term[1:].strip(), "operator": "DoesNotExist"})
-        elif term and " " not in term:
-            expressions.append({"key": term, "operator": "Exists"})
-        else:
-            raise FormSyntaxError(ERR_SELECTOR_SYNTAX.format(term=term))
-    out: dict = {}
-    if labels:
-        out["matchLabels"] = labels
-    if expressions:
-        out["matchExpressions"] = expressions
-    return out
-
-
-def _peer_from_line(line: str) -> dict:
-    words = line.strip()
-    lowered = words.lower()
-    if lowered.startswith("ip "):
-        cidr, _, excepts = words[3:].partition(" except ")
-        block: dict = {"cidr": cidr.strip()}
-        if excepts.strip():
-            block["except"] = [e.strip() for e in excepts.split(",") if e.strip()]
-        return {"ipBlock": block}
-    if lowered.startswith("namespaces "):
-        rest = words[len("namespaces ") :]
-        namespaces, _, pods = rest.partition(" pods ")
-        peer = {"namespaceSelector": selector_from_text(namespaces)}
-        if pods.strip() or rest.rstrip().endswith(" pods"):
-            peer["podSelector"] = selector_from_text(pods)
-        return peer
-    if lowered.startswith("pods ") or lowered == "pods":
-        return {"podSelector": selector_from_text(words[4:])}
-    raise FormSyntaxError(ERR_PEER_SYNTAX.format(line=line.strip()))
-
-
-def _ports_from_text(text: str) -> list[dict]:
-    ports = []
-    for item in (i.strip() for i in text.split(",")):
-        if not item:
-            continue
-        protocol, _, value = item.partition(" ")
-        if protocol.upper() not in PROTOCOLS:
-            raise FormSyntaxError(ERR_PORT_SYNTAX.format(item=item))
-        port: dict = {"protocol": protocol.upper()}
-        value = value.strip()
-        if value:
-            first, _, last = value.partition("-")
-            port["port"] = int(first) if validate.is_ascii_digits(first) and len(first) <= 18 else first
-            if last:
-                if not validate.is_ascii_digits(last) or len(last) > 18:
-                    raise FormSyntaxError(ERR_PORT_SYNTAX.format(item=item))
-                port["endPort"] = int(last)
-        ports.append(port)
-    return ports
-
-
-def _selector_text(selector: dict) -> str:
-    return analyze.describe_selector(importer.policy_from_manifest(
-        {"apiVersion": importer.NETWORK_POLICY_API_VERSION, "kind": "NetworkPolicy",
-         "metadata": {"name": "x"}, "spec": {"podSelector": selector}}
-    ).pod_selector, "*")  # fmt: skip
-
-
-def _peer_line(peer: dict) -> str:
-    if "ipBlock" in peer:
-        block = peer["ipBlock"]
-        return f"ip {block['cidr']}" + (f" except {', '.join(block['except'])}" if block.get("except") else "")
-    parts = []
-    if "namespaceSelector" in peer:
-        parts.append(f"namespaces {_selector_text(peer['namespaceSelector'])}")
-    if "podSelector" in peer:
-        parts.append(f"pods {_selector_text(peer['podSelector'])}")
-    return " ".join(parts)
-
-
-def _ports_text(ports: list[dict]) -> str:
-    out = []
-    for p in ports:
-        text = p["protocol"]
-        if "port" in p:
-            text += f" {p['port']}" + (f"-{p['endPort']}" if "endPort" in p else "")
-        out.append(text)
-    return ", ".join(out)
-
-
-def policy_form_initial(manifest: dict) -> dict:
-    """A stored manifest as the structured form's fields."""
-    spec = manifest["spec"]
-    rules = []
-    for direction, key in (("ingress", "from"), ("egress", "to")):
-        for rule in spec.get(direction, []):
-            rules.append(
-                {
-                    "direction": direction,
-                    "peers": "\n".join(_peer_line(p) for p in rule.get(key, [])),
-                    "ports": _ports_text(rule.get("ports", [])),
-                }
-            )
-    return {
-        "name": manifest["metadata"]["name"],
-        "namespace": manifest["metadata"]["namespace"],
-        "selector": _selector_text(spec.get("podSelector", {})),
-        "ingress": "Ingress" in spec.get("policyTypes", []),
-        "egress": "Egress" in spec.get("policyTypes", []),
-        "rules": rules,
-    }
-
-
-def policy_manifest_from_form(post) -> dict:
-    """The structured form's fields → a manifest (validated later, like any YAML)."""
-    types = [t for t in ("Ingress", "Egress") if post.get(t.lower())]
-    spec: dict = {"podSelector": selector_from_text(post.get("selector", "")), "policyTypes": types}
-    directions = post.getlist("rule-direction")
-    peers = post.getlist("rule-peers")
-    ports = post.getlist("rule-ports")
-    removed = set(post.getlist("rule-remove"))
-    for index, (direction, peer_text, port_text) in enumerate(zip(directions, peers, ports, strict=False)):
-        if str(index) in removed or direction not in ("ingress", "egress"):
-            continue
-        if direction == "ingress" and "Ingress" not in types or direction == "egress" and "Egress" not in types:
-            continue
-        rule: dict = {}
-        peer_list = [_peer_from_line(line) for line in peer_text.splitlines() if line.strip()]
-        if peer_list:
-            rule["from" if direction == "ingress" else "to"] = peer_list
-        port_list = _ports_from_text(port_text)
-        if port_list:
-            rule["ports"] = port_list
-        spec.setdefault(direction, []).append(rule)
-    return {
-        "apiVersion": importer.NETWORK_POLICY_API_VERSION,
-        "kind": "NetworkPolicy",
-        "metadata": {"name": post.get("name", "").strip(), "namespace": post.get("namespace", "").strip()},
-        "spec": spec,
-    }
+# The form's notations and the manifest it builds are editor/netpol/policy_form.py's; saved through the same
+# service (and validation) as the YAML editor, so errors come back with the manifest path they concern.
 
 
 @require_http_methods(["GET", "POST"])
@@ -493,7 +294,7 @@ def policy_form(request, pk: int, policy_pk: int):
     try:
         manifest = policy_manifest_from_form(request.POST)
         services.imported_policy_update(policy=row, text=to_yaml([manifest]), actor=request.user)
-    except (FormSyntaxError, ValidationError) as exc:
+    except (NotationError, ValidationError) as exc:
         context["errors"] = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         context["form"] = _form_echo(request.POST)
         return render(request, "editor/analysis/policy_form.html", context, status=400)

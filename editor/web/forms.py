@@ -12,7 +12,8 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from editor.netpol import validate
+from editor.netpol import port_text, validate
+from editor.netpol.model import Port
 
 ERR_LABEL_SYNTAX = "'{item}' is not a label: write key=value pairs separated by commas, e.g. app=api, tier=backend."
 ERR_CONTAINER_PORT_SYNTAX = (
@@ -28,7 +29,6 @@ ERR_NODE_SYNTAX = (
 )
 
 NODE_KINDS = ("workload", "namespace", "external")
-PROTOCOLS = ("TCP", "UDP", "SCTP")
 
 
 def _items(text: str) -> list[str]:
@@ -72,25 +72,25 @@ def format_container_ports(ports: list[dict]) -> str:
 
 
 def parse_flow_ports(text: str) -> list[dict]:
-    """'TCP 8080, UDP 53, TCP 8000-8100, http, 5432/TCP' → [{protocol, port, end_port?}]."""
+    """'TCP 8080, UDP 53, TCP 8000-8100, http, 5432/TCP' → [{protocol, port, end_port?}] (port_text.py's notation;
+    a flow names its ports: a protocol alone is refused here, an empty field means all ports)."""
     ports = []
     for item in _items(text):
-        match = re.fullmatch(r"(?:([A-Za-z]+)\s+)?([\w.-]+?)(?:\s*-\s*([0-9]{1,18}))?(?:\s*/\s*([A-Za-z]+))?", item)
-        if not match or (match.group(1) and match.group(4)):
+        try:
+            port = port_text.parse_port(item)
+        except port_text.NotationError:
+            raise ValidationError(ERR_FLOW_PORT_SYNTAX.format(item=item)) from None
+        if port.port is None:
             raise ValidationError(ERR_FLOW_PORT_SYNTAX.format(item=item))
-        protocol, port, end_port, suffix = match.groups()
-        protocol = (protocol or suffix or "TCP").upper()
-        entry: dict = {"protocol": protocol, "port": _number(port)}
-        if end_port:
-            entry["end_port"] = int(end_port)
+        entry: dict = {"protocol": port.protocol, "port": port.port}
+        if port.end_port is not None:
+            entry["end_port"] = port.end_port
         ports.append(entry)
     return ports
 
 
 def format_flow_ports(ports: list[dict]) -> str:
-    return ", ".join(
-        f"{p.get('protocol', 'TCP')} {p['port']}" + (f"-{p['end_port']}" if p.get("end_port") else "") for p in ports
-    )
+    return port_text.format_ports([Port(p.get("protocol", "TCP"), p["port"], p.get("end_port")) for p in ports])
 
 
 def parse_node(text: str) -> tuple[str, str]:

@@ -74,13 +74,13 @@ def test_new_design_has_no_warnings_and_dns_off_warns_with_the_fix(api, three_ti
     assert api.get(path).json() == []
     api.patch(f"/api/v1/designs/{three_tier.pk}/", {"dns": False}, format="json")
     everything = api.get(path).json()
-    assert {w["code"] for w in everything} >= {"missing-dns"}
+    assert {w["code"] for w in everything} == {"missing-dns"}  # one DNS finding per workload, nothing else
     warnings = [w for w in everything if w["code"] == "missing-dns"]
     assert sorted(w["subject"] for w in warnings) == ["shop/api", "shop/db", "shop/frontend"]
     for w in warnings:
         assert set(w) == {"code", "severity", "message", "subject"}
         assert w["severity"] == "warning"
-        assert "UDP 53 and TCP 53" in w["message"] and "turn the DNS rule on" in w["message"]
+        assert "egress to UDP and TCP 53" in w["message"] and "turn on DNS in the design's settings" in w["message"]
 
 
 def test_empty_design_has_no_manifests(api):

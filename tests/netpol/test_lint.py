@@ -78,11 +78,11 @@ def test_the_least_privilege_three_tier_design_has_no_findings():
 
 def test_every_code_is_kebab_case_and_unique():
     all_codes = [v for k, v in vars(lint).items() if k.isupper() and isinstance(v, str) and "-" in v]
-    assert len(all_codes) == len(set(all_codes)) >= 16
+    assert len(all_codes) == len(set(all_codes)) >= 18
     assert all(c == c.lower() and " " not in c for c in all_codes)
 
 
-def test_dns_blocked_per_protocol():
+def test_one_dns_finding_per_workload_names_the_blocked_protocol():
     text = PODS + policy(
         "api",
         """\
@@ -93,9 +93,19 @@ def test_dns_blocked_per_protocol():
           ports: [{protocol: UDP, port: 53}]
         """,
     )
-    found = findings(text)
-    assert {(f.code, f.subject) for f in found if f.code.startswith("dns-")} == {("dns-blocked-tcp", "prod/api")}
-    assert any(f.code == "missing-dns" for f in found)  # the UI's one-click fix keys off this one
+    found = [f for f in findings(text) if "dns" in f.code]
+    assert [(f.code, f.subject) for f in found] == [("missing-dns", "prod/api")]  # the UI's fix keys off this code
+    assert "egress to TCP 53 in namespace kube-system is not allowed" in found[0].message
+    assert "large answers" in found[0].message
+    # an imported policy isolates it: the design's DNS setting would not help, the message says what would
+    assert "add an egress rule to namespace kube-system on TCP 53 to prod/api" in found[0].message
+    assert "settings" not in found[0].message
+
+
+def test_retired_dns_codes_are_reported_by_no_check():
+    reported = {code for check in lint.CHECKS for code in check.codes}
+    assert not reported & set(lint.RETIRED_CODES)
+    assert lint.MISSING_DNS in reported
 
 
 def test_one_sided_flow_when_egress_allows_but_ingress_does_not():
@@ -160,6 +170,71 @@ def test_allows_all():
     assert "allows-all" in codes(text)
     narrow = PODS + policy("narrow", "podSelector: {}\ningress: [{ports: [{port: 443}]}]\n")
     assert "allows-all" not in codes(narrow)
+
+
+def test_an_empty_namespace_selector_is_every_pod_of_the_cluster_not_everything():
+    text = PODS + policy("cluster", "podSelector: {}\ningress: [{from: [{namespaceSelector: {}}]}]\n")
+    found = [f for f in findings(text) if f.code.startswith("allows-all")]
+    assert [(f.code, f.severity, f.subject) for f in found] == [("allows-all-pods", "info", "prod/cluster")]
+    assert "every pod of every namespace" in found[0].message and "not addresses outside it" in found[0].message
+    with_ports = PODS + policy(
+        "cluster", "podSelector: {}\ningress: [{from: [{namespaceSelector: {}}], ports: [{port: 443}]}]\n"
+    )
+    assert not {c for c in codes(with_ports) if c.startswith("allows-all")}
+
+
+def test_a_rule_split_by_a_stray_dash_before_ports_is_flagged():
+    split = PODS + policy(
+        "db",
+        """\
+        podSelector: {matchLabels: {app: db}}
+        ingress:
+        - from: [{podSelector: {matchLabels: {app: api}}}]
+        - ports: [{port: 5432}]
+        """,
+    )
+    (found,) = [f for f in findings(split) if f.code == "split-rule"]
+    assert found.severity == "warning" and found.subject == "prod/db"
+    assert "prod/db ingress rule 1 and rule 2" in found.message
+    assert "TCP 5432" in found.message and "delete the '-' before 'ports'" in found.message
+    whole = PODS + policy(
+        "db",
+        """\
+        podSelector: {matchLabels: {app: db}}
+        ingress:
+        - from: [{podSelector: {matchLabels: {app: api}}}]
+          ports: [{port: 5432}]
+        """,
+    )
+    assert "split-rule" not in codes(whole)
+
+
+def test_ports_first_then_peers_is_a_deliberate_pair_not_a_split_rule():
+    # recipe 14's shape: DNS to anywhere, then anything to the cluster's pods
+    text = PODS + policy(
+        "egress",
+        """\
+        podSelector: {}
+        policyTypes: [Egress]
+        egress:
+        - ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
+        - to: [{namespaceSelector: {}}]
+        """,
+    )
+    assert "split-rule" not in codes(text)
+
+
+def test_rules_in_different_directions_are_not_a_split_rule():
+    text = PODS + policy(
+        "db",
+        """\
+        podSelector: {matchLabels: {app: db}}
+        policyTypes: [Ingress, Egress]
+        ingress: [{from: [{podSelector: {matchLabels: {app: api}}}]}]
+        egress: [{ports: [{port: 53, protocol: UDP}]}]
+        """,
+    )
+    assert "split-rule" not in codes(text)
 
 
 def test_cross_namespace_podselector():
@@ -227,6 +302,27 @@ def test_redundant_rule():
 
 
 def test_ip_block_value_object_is_what_lint_reads():
-    assert lint._ip_blocks(
+    assert lint.ip_blocks(
         Graph(), [Policy("a", "p", Sel(), True, False, ingress=(Rule((Peer(ip_block=IPBlock("10.0.0.0/8")),)),))]
     )
+
+
+def test_one_sided_flow_probes_named_pods_not_groups():
+    from editor.netpol.lint.one_sided import NAMED_PODS
+
+    def design(senders: int) -> Graph:
+        workloads = tuple(Workload("prod", f"c{i:03d}", (("role", "client"), ("id", str(i)))) for i in range(senders))
+        # db accepts every client, but no client's policy lets it send: one-sided for every pair
+        db = Policy("db", "prod", Sel.of({"app": "db"}), True, False, ingress=(Rule((Peer.pods({"role": "client"}),)),))
+        clients = Policy("clients", "prod", Sel.of({"role": "client"}), False, True)
+        return Graph(
+            namespaces=(Namespace("prod"),),
+            workloads=(*workloads, Workload("prod", "db", (("app", "db"),), (ContainerPort("pg", 5432),))),
+            policies=(db, clients),
+        )
+
+    def one_sided(graph: Graph) -> list[str]:
+        return [f.subject for f in lint.lint(graph, list(graph.policies)) if f.code == "one-sided-flow"]
+
+    assert len(one_sided(design(3))) == 3  # three named clients: each pair probed
+    assert one_sided(design(NAMED_PODS + 1)) == []  # a group of clients: not every pair

@@ -38,8 +38,9 @@ def test_egress_isolated_workload_without_dns_is_flagged_with_the_fix():
     found = codes(graph, "missing-dns")
     assert [f.subject for f in found] == ["shop/api", "shop/db", "shop/frontend"]
     assert all(f.severity == "warning" for f in found)
-    assert "UDP 53 and TCP 53" in found[0].message
-    assert "turn the DNS rule on" in found[0].message
+    assert "egress to UDP and TCP 53 in namespace kube-system is not allowed" in found[0].message
+    assert "Fix: turn on DNS in the design's settings." in found[0].message
+    assert "PATCH" not in found[0].message and "{" not in found[0].message  # worded for people
 
 
 def test_missing_dns_says_which_protocol_is_blocked():
@@ -70,7 +71,55 @@ def test_selector_that_also_selects_another_workload_is_flagged():
     )
     found = codes(graph, "selector-overlap")
     assert [(f.subject, f.severity) for f in found] == [("shop/api", "warning")]
+    assert "Policy shop/api selects shop/api by its labels (app=api)" in found[0].message
     assert "shop/api-canary gets shop/api's permissions" in found[0].message
+
+
+def test_overlapping_labels_without_a_policy_selecting_by_them_are_not_flagged():
+    # no isolation and no flows: no policy selects shop/api, so its labels give shop/api-canary nothing
+    graph = Graph(
+        namespaces=(Namespace("shop"),),
+        workloads=(
+            Workload("shop", "api", (("app", "api"),)),
+            Workload("shop", "api-canary", (("app", "api"), ("track", "canary"))),
+        ),
+        settings=Settings(False, False, False),
+    )
+    assert codes(graph, "selector-overlap") == []
+    # a flow to shop/api gives it a policy that selects by app=api: now the canary shares it
+    flowing = dataclasses.replace(graph, flows=(Flow(W("shop/api-canary"), W("shop/api"), (Port.tcp(80),)),))
+    assert [f.subject for f in codes(flowing, "selector-overlap")] == ["shop/api"]
+
+
+def test_many_workloads_with_the_same_labels_give_one_overlap_finding_each_with_a_short_list():
+    workloads = tuple(Workload("shop", f"api-{i:02d}", (("app", "api"),)) for i in range(12))
+    found = codes(Graph(namespaces=(Namespace("shop"),), workloads=workloads), "selector-overlap")
+    assert [f.subject for f in found] == [w.ref for w in workloads]
+    assert "shop/api-01, shop/api-02, shop/api-03, shop/api-04, shop/api-05 and 6 more" in found[0].message
+
+
+def test_flow_without_ports_to_an_external_or_a_namespace_is_flagged():
+    graph = Graph(
+        namespaces=(Namespace("shop"), Namespace("data")),
+        workloads=(Workload.of("shop/api"), Workload.of("shop/web"), Workload.of("data/db")),
+        externals=(External("corp", "10.0.0.0/8"),),
+        flows=(
+            Flow(W("shop/api"), EXT("corp")),
+            Flow(EXT("corp"), W("shop/web")),
+            Flow(W("shop/api"), NS("data")),
+            Flow(W("shop/web"), W("shop/api")),  # workload to workload: the drawn intent names both ends
+            Flow(W("shop/api"), EXT("corp"), (Port.tcp(443),)),
+            Flow(W("shop/web"), NS("data"), (Port.tcp(5432),)),
+        ),
+    )
+    found = codes(graph, "flow-all-ports")
+    assert sorted(f.subject for f in found) == ["corp -> shop/web", "shop/api -> corp", "shop/api -> data"]
+    assert all(f.severity == "warning" for f in found)
+    by_subject = {f.subject: f.message for f in found}
+    assert "traffic to the external corp on every port" in by_subject["shop/api -> corp"]
+    assert "traffic from the external corp on every port" in by_subject["corp -> shop/web"]
+    assert "to every pod of namespace data on every port" in by_subject["shop/api -> data"]
+    assert "enter the ports it needs" in by_subject["shop/api -> data"]
 
 
 def test_flow_with_a_port_name_the_destination_lacks_is_flagged():
