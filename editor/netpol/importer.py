@@ -21,8 +21,8 @@ import json
 import re
 import threading
 import weakref
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from typing import Any
 
@@ -121,11 +121,22 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where an imported object was written: its file, its document (from 1) and its path in that document."""
+
+    source: str
+    document: int
+    path: str  # "" for a document that is the object, "items[3]" for an item of a List
+
+
+@dataclass(frozen=True)
 class Imported:
     namespaces: tuple[Namespace, ...] = ()
     workloads: tuple[Workload, ...] = ()
     policies: tuple[Policy, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    # ("NetworkPolicy" | "Namespace" | "Workload", ref) → where it was written (the command line's lines)
+    origins: Mapping[tuple[str, str], Origin] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def graph(self) -> Graph:
@@ -755,6 +766,7 @@ class _WorkloadDraft:
     ip: str | None
     document: int
     path: str
+    source: str = ""
 
 
 def _workload(doc: _Doc, path: str, data: dict, kind: str) -> _WorkloadDraft | None:
@@ -785,7 +797,7 @@ def _workload(doc: _Doc, path: str, data: dict, kind: str) -> _WorkloadDraft | N
             ip = doc.check(_join(path, "status.podIP"), validate.check_ip, pod_ip, "pod IP")
     if len(doc.errors) > errors_before or labels is None or ports is None:
         return None
-    return _WorkloadDraft(namespace, name, labels, ports, ip, doc.number, path)
+    return _WorkloadDraft(namespace, name, labels, ports, ip, doc.number, path, doc.source)
 
 
 def _workload_name(name: str, taken: set[tuple[str, str]], namespace: str) -> str:
@@ -851,6 +863,7 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
     drafts: list[_WorkloadDraft] = []
     skipped: list[Skipped] = []
     known: dict = {}  # shared by the documents of this import: see _Doc
+    origins: dict[tuple[str, str], Origin] = {}
     for source, number, data in documents:
         for doc, path, obj in _objects(number, data, errors, source, known):
             kind = obj.get("kind")
@@ -872,6 +885,7 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
                     )
                     continue
                 policies[key], policy_docs[key] = policy, where
+                origins[("NetworkPolicy", policy.ref)] = Origin(source, number, path)
             elif kind == "Namespace":
                 namespace = _namespace(doc, path, obj)
                 if namespace is None:
@@ -884,6 +898,7 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
                     )
                     continue
                 namespaces[namespace.name], namespace_docs[namespace.name] = namespace, where
+                origins[("Namespace", namespace.name)] = Origin(source, number, path)
             elif kind in WORKLOAD_KINDS:
                 draft = _workload(doc, path, obj, kind)
                 if draft is not None:
@@ -900,6 +915,7 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
     for draft in drafts:
         name = _workload_name(draft.name, taken, draft.namespace)
         taken.add((draft.namespace, name))
+        origins[("Workload", f"{draft.namespace}/{name}")] = Origin(draft.source, draft.document, draft.path)
         workloads.append(Workload(draft.namespace, name, tuple(sorted(draft.labels.items())), draft.ports, ip=draft.ip))
     used = {w.namespace for w in workloads} | {p.namespace for p in policies.values()}
     for name in used - set(namespaces):
@@ -909,6 +925,7 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
         workloads=tuple(sorted(workloads, key=lambda w: (w.namespace, w.name))),
         policies=tuple(policies[k] for k in sorted(policies)),
         skipped=tuple(skipped),
+        origins=origins,
     )
 
 
@@ -983,6 +1000,7 @@ __all__ = [
     "DocumentError",
     "ImportFailed",
     "Imported",
+    "Origin",
     "MAX_BYTES",
     "MAX_DOCUMENTS",
     "Skipped",
