@@ -36,10 +36,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Fetch a design's manifests through the REST API: one multi-document file (-o FILE, or "
         "stdout), or one file per namespace (--out DIR).",
     )
-    parser.add_argument("--url", default=os.environ.get("POLICYEDITOR_URL"), help="the server, e.g. "
-                        "https://policy.example.com (default: $POLICYEDITOR_URL)")
-    parser.add_argument("--token", default=os.environ.get("POLICYEDITOR_TOKEN"), help="an API token "
-                        "(default: $POLICYEDITOR_TOKEN; prefer it in CI, a command line is visible to others)")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("POLICYEDITOR_URL"),
+        help="the server, e.g. https://policy.example.com (default: $POLICYEDITOR_URL)",
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("POLICYEDITOR_TOKEN"),
+        help="an API token (default: $POLICYEDITOR_TOKEN; prefer it in CI, a command line is visible to others)",
+    )
     parser.add_argument("--design", required=True, type=int, metavar="ID", help="the design's id")
     parser.add_argument("--target", help="export target: networkpolicy (default), cilium, netassert")
     where = parser.add_mutually_exclusive_group()

@@ -92,8 +92,14 @@ def locate(findings: list[lint.Finding], imported: Imported, locator: Locator) -
         line = locator.line(origin.source, origin.document, path, _KINDS[kind])
         out.append(
             Located(
-                finding.code, finding.severity, finding.message, finding.subject, origin.source, line,
-                origin.document, path,
+                finding.code,
+                finding.severity,
+                finding.message,
+                finding.subject,
+                origin.source,
+                line,
+                origin.document,
+                path,
             )
         )
     return out
