@@ -57,8 +57,7 @@ def findings_of(files: list[str], stdin: TextIO | None = None) -> tuple[list[pla
     try:
         loaded = inputs.load(files, stdin)
     except inputs.InputError as exc:
-        names = sorted({e.source for e in exc.errors if e.source})
-        return placed.from_errors(exc.errors, exc.locator), names
+        return placed.from_errors(exc.errors, exc.locator), inputs.expand(files)[0]
     graph = loaded.imported.graph
     with paused_gc():
         found = lint.lint(graph, list(loaded.imported.policies))
@@ -69,7 +68,7 @@ def text(located: list[placed.Located], files: list[str]) -> str:
     lines = []
     for f in located:
         where = f"{f.source}:{f.line}" if f.source and f.line else f.source or f.subject
-        detail = f" (document {f.document}, {f.path})" if f.document is not None and f.path else ""
+        detail = f" (document {f.document}" + (f", {f.path})" if f.path else ")") if f.document is not None else ""
         lines.append(f"{where}: {f.severity}: {f.message} [{f.code}]{detail}")
     counts = Counter(f.severity for f in located)
     summary = ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in lint.SEVERITIES)
