@@ -37,13 +37,16 @@ def quick_document_starts(text: str) -> list[int]:
     """The line (from 0) where each document starts, from the marker lines alone."""
     starts: list[int] = []
     open_implicit = True  # content before any '---' (or after '...') starts a document of its own
+    directive: int | None = None  # a '%YAML' or '%TAG' line opens the document its '---' starts
     for number, line in enumerate(text.split("\n")):
         marker = _marker(line) if line[:1] in ("-", ".") else None
         if marker == "---":
-            starts.append(number)
-            open_implicit = False
+            starts.append(number if directive is None else directive)
+            open_implicit, directive = False, None
         elif marker == "...":
             open_implicit = True
+        elif open_implicit and line.startswith("%"):
+            directive = number if directive is None else directive
         elif open_implicit and not _BLANK_OR_COMMENT.fullmatch(line):
             starts.append(number)
             open_implicit = False
