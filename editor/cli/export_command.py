@@ -22,6 +22,8 @@ import yaml
 from .lines import quick_document_starts
 
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+# YAML is what is asked for (``format=yaml``); errors come as JSON (DRF refuses an Accept it cannot render)
+ACCEPT = "application/yaml, application/json;q=0.9, */*;q=0.8"
 _FILENAME = re.compile(r'filename="([^"/\\]+)"')
 
 
@@ -64,7 +66,7 @@ def manifests_url(url: str, design: int, target: str | None) -> str:
 
 def fetch(url: str, token: str, timeout: float) -> tuple[str, str]:
     """(YAML text, the file name the server gives); raises :class:`ExportFailed`."""
-    request = urllib.request.Request(url, headers={"Authorization": f"Token {token}", "Accept": "application/yaml"})
+    request = urllib.request.Request(url, headers={"Authorization": f"Token {token}", "Accept": ACCEPT})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (the user's own URL)
             body = response.read().decode("utf-8")

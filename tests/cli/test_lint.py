@@ -47,9 +47,7 @@ def test_a_finding_about_a_workload_points_at_its_manifest(repo):
     assert dns["line"] == line_of(repo / "k8s/app.yaml", "name: web")
 
 
-@pytest.mark.parametrize(
-    ("fail_on", "code"), [("warning", 1), ("info", 1), ("error", 0), ("never", 0)]
-)
+@pytest.mark.parametrize(("fail_on", "code"), [("warning", 1), ("info", 1), ("error", 0), ("never", 0)])
 def test_exit_status_follows_the_worst_finding_at_or_above_fail_on(repo, fail_on, code):
     assert run_cli("lint", "--fail-on", fail_on, "k8s").code == code
 
