@@ -43,5 +43,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         return EXIT_TROUBLE
     except BrokenPipeError:  # `policyeditor lint ... | head`
         return 0
+    except OSError as exc:  # a report or export file that cannot be written
+        err.write(f"policyeditor {args.command}: error: {exc.strerror or exc}: {exc.filename or ''}\n")
+        return EXIT_TROUBLE
     except KeyboardInterrupt:
         return 130

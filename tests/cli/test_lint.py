@@ -113,3 +113,17 @@ def test_output_option_writes_the_report_to_a_file(repo):
     result = run_cli("lint", "--format", "json", "-o", "report.json", "k8s")
     assert result.out == ""
     assert json.loads((repo / "report.json").read_text())["files"] == ["k8s/app.yaml", "k8s/policies.yaml"]
+
+
+def test_a_report_that_cannot_be_written_is_an_error_not_a_traceback(repo):
+    result = run_cli("lint", "-o", "no/such/folder/report.txt", "k8s")
+    assert result.code == 2
+    assert result.err == "policyeditor lint: error: No such file or directory: no/such/folder/report.txt\n"
+
+
+def test_standard_input_is_read_for_a_dash(repo, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO((repo / "k8s/app.yaml").read_text()))
+    result = run_cli("lint", "-")
+    assert "-:10: warning: No NetworkPolicy selects shop/web" in result.out
