@@ -162,7 +162,7 @@ class Locator:
             try:
                 with paused_gc():
                     nodes = list(yaml.compose_all(chunk, Loader=_loader()))
-            except yaml.YAMLError:
+            except (yaml.YAMLError, RecursionError):  # the importer has said what is wrong with it
                 nodes = []
             # the chunk begins at the document's start line, so node lines are relative to it
             file.documents[document] = nodes[0] if len(nodes) == 1 else None
