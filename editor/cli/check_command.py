@@ -176,9 +176,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 out.write(f"ok    {e.label}: {verdict_word(r.allowed)}\n")
                 continue
             line = locator.line(args.expect, e.document, e.path)
+            where = f"{args.expect}:{line}" if line is not None else f"{args.expect}, document {e.document} {e.path}"
             out.write(
-                f"FAIL  {e.label}: expected {verdict_word(e.allowed)}, is {verdict_word(r.allowed)} "
-                f"({args.expect}:{line})\n"
+                f"FAIL  {e.label}: expected {verdict_word(e.allowed)}, is {verdict_word(r.allowed)} ({where})\n"
                 f"      egress  ({verdict_word(r.verdict.egress.allowed)}): {r.egress_text}\n"
                 f"      ingress ({verdict_word(r.verdict.ingress.allowed)}): {r.ingress_text}\n"
             )

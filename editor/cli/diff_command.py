@@ -61,6 +61,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     new = inputs.load([args.new])
     shared = [inputs.load(args.shared).imported.graph] if args.shared else []
     graph = _merged(*shared, old.imported.graph, new.imported.graph)
+    if not graph.workloads:
+        err.write(
+            "policyeditor diff: note: the files hold no workloads (Pods, Deployments, ...), so no connection can "
+            "change: give the workloads with --with FILE.\n"
+        )
     with paused_gc():
         diff = analyze.semantic_diff(graph, list(old.imported.policies), list(new.imported.policies))
     if args.format == "json":

@@ -53,3 +53,10 @@ def test_a_bad_new_file_is_named_with_its_place(repo):
     assert result.code == 2
     line = POLICIES.splitlines().index("        - port: 5432") + 1
     assert result.err.startswith(f"new.yaml:{line}: document 1, spec.egress[0].ports[0].port: error: The port 70000")
+
+
+def test_policies_without_workloads_say_where_the_workloads_should_come_from(repo):
+    new = _new(repo, POLICIES.replace("port: 5432", "port: 5433"))
+    result = run_cli("diff", "k8s/policies.yaml", new)
+    assert result.out == "no change in connectivity between the 0 workloads\n"
+    assert "give the workloads with --with FILE" in result.err
