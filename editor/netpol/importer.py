@@ -22,8 +22,8 @@ import json
 import re
 import threading
 import weakref
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from typing import Any
 
@@ -151,12 +151,23 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where an imported object was written: its file, its document (from 1) and its path in that document."""
+
+    source: str
+    document: int
+    path: str  # "" for a document that is the object, "items[3]" for an item of a List
+
+
+@dataclass(frozen=True)
 class Imported:
     namespaces: tuple[Namespace, ...] = ()
     workloads: tuple[Workload, ...] = ()
     policies: tuple[Policy, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     notes: tuple[Note, ...] = ()
+    # ("NetworkPolicy" | "Namespace" | "Workload", ref) → where it was written (the command line's lines)
+    origins: Mapping[tuple[str, str], Origin] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def graph(self) -> Graph:
@@ -911,6 +922,7 @@ class _WorkloadDraft:
     ip: str | None
     document: int
     path: str
+    source: str = ""
 
 
 # the fields of each level on the way from a workload to its pod template
@@ -957,7 +969,7 @@ def _workload(doc: _Doc, path: str, data: dict, kind: str) -> _WorkloadDraft | N
             ip = doc.check(_join(path, "status.podIP"), validate.check_ip, pod_ip, "pod IP")
     if len(doc.errors) > errors_before or labels is None or ports is None:
         return None
-    return _WorkloadDraft(namespace, name, labels, ports, ip, doc.number, path)
+    return _WorkloadDraft(namespace, name, labels, ports, ip, doc.number, path, doc.source)
 
 
 def _workload_name(name: str, taken: set[tuple[str, str]], namespace: str) -> str:
@@ -1036,6 +1048,7 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
     skipped: list[Skipped] = []
     known: dict = {}  # shared by the documents of this import: see _Doc
     notes: list[Note] = []
+    origins: dict[tuple[str, str], Origin] = {}
     for source, number, data in documents:
         for doc, path, obj in _objects(number, data, errors, source, known, notes):
             kind = obj.get("kind")
@@ -1057,6 +1070,7 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
                     )
                     continue
                 policies[key], policy_docs[key] = policy, where
+                origins[("NetworkPolicy", policy.ref)] = Origin(source, number, path)
             elif kind == "Namespace":
                 namespace = _namespace(doc, path, obj)
                 if namespace is None:
@@ -1069,6 +1083,7 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
                     )
                     continue
                 namespaces[namespace.name], namespace_docs[namespace.name] = namespace, where
+                origins[("Namespace", namespace.name)] = Origin(source, number, path)
             elif kind in WORKLOAD_KINDS:
                 draft = _workload(doc, path, obj, kind)
                 if draft is not None:
@@ -1085,6 +1100,7 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
     for draft in drafts:
         name = _workload_name(draft.name, taken, draft.namespace)
         taken.add((draft.namespace, name))
+        origins[("Workload", f"{draft.namespace}/{name}")] = Origin(draft.source, draft.document, draft.path)
         workloads.append(Workload(draft.namespace, name, tuple(sorted(draft.labels.items())), draft.ports, ip=draft.ip))
     used = {w.namespace for w in workloads} | {p.namespace for p in policies.values()}
     for name in used - set(namespaces):
@@ -1095,6 +1111,7 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
         policies=tuple(policies[k] for k in sorted(policies)),
         skipped=tuple(skipped),
         notes=tuple(notes),
+        origins=origins,
     )
 
 
@@ -1170,6 +1187,7 @@ __all__ = [
     "ImportFailed",
     "Imported",
     "Note",
+    "Origin",
     "MAX_BYTES",
     "MAX_DOCUMENTS",
     "Skipped",
