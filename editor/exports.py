@@ -11,6 +11,8 @@ import threading
 import weakref
 from dataclasses import dataclass
 
+from django.utils.text import slugify
+
 from editor import selectors
 from editor.netpol import targets
 from editor.netpol.lint import Finding
@@ -38,7 +40,23 @@ class Export:
     target: str
     manifests: list[dict]
     yaml: str
-    filename_suffix: str  # "networkpolicies", "ciliumnetworkpolicies", "netassert"
+
+    def filename(self, design_name: str) -> str:
+        """``<design-slug>-<kind>.yaml``, as the contract names each target's download."""
+        return f"{slugify(design_name) or 'design'}-{targets.FILE_SUFFIX[self.target]}.yaml"
+
+
+def design_export(data: selectors.DesignData, target: str = DEFAULT_TARGET) -> Export:
+    """The design exported for ``target``: its manifests (for netassert, the tests) and their YAML."""
+    compiled = selectors.design_compile(data)
+    if target == DEFAULT_TARGET:
+        return Export(target, compiled.manifests, compiled.yaml)
+
+    def work() -> Export:
+        documents = targets.manifests(target, data.graph, compiled.policies)
+        return Export(target, documents, targets.to_yaml(target, documents))
+
+    return _kept(compiled, ("export", target), work)
 
 
 def design_findings(data: selectors.DesignData, target: str = DEFAULT_TARGET) -> list[Finding]:

@@ -181,7 +181,11 @@ class ManifestField(serializers.DictField):
 
 
 class ManifestsSerializer(serializers.Serializer):
-    manifests = serializers.ListField(child=ManifestField(), help_text="networking.k8s.io/v1 NetworkPolicies.")
+    manifests = serializers.ListField(
+        child=ManifestField(),
+        help_text="networking.k8s.io/v1 NetworkPolicies; with ?target=cilium cilium.io/v2 CiliumNetworkPolicies; "
+        "with ?target=netassert the netassert v2 tests.",
+    )
 
 
 class TargetErrorSerializer(serializers.Serializer):

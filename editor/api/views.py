@@ -32,6 +32,12 @@ TARGET = OpenApiParameter(
 )
 
 
+def _yaml_download(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="application/yaml")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def _target(request) -> str:
     try:
         return exports.check_target(request.query_params.get("target"))
@@ -169,21 +175,29 @@ class DesignViewSet(viewsets.ModelViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("format", str, enum=["json", "yaml"], description="yaml: a multi-document YAML download.")
+            OpenApiParameter("format", str, enum=["json", "yaml"], description="yaml: a multi-document YAML download."),
+            TARGET,
         ],
         responses={
-            200: OpenApiResponse(s.ManifestsSerializer, description="JSON, or application/yaml with ?format=yaml")
+            200: OpenApiResponse(s.ManifestsSerializer, description="JSON, or application/yaml with ?format=yaml"),
+            400: s.TargetErrorSerializer,
         },
     )
     @action(detail=True, methods=["get"])
     def manifests(self, request, pk=None):
-        """The design's NetworkPolicies: JSON, or a YAML download with ``?format=yaml``."""
+        """The design's export for ``?target=`` (NetworkPolicies by default, CiliumNetworkPolicies, or netassert
+        tests): JSON, or a YAML download with ``?format=yaml``."""
         design = self.get_object()
-        compiled = selectors.design_compile(selectors.design_load(design))
+        target = _target(request)
+        data = selectors.design_load(design)
+        if target != exports.DEFAULT_TARGET:
+            export = exports.design_export(data, target)
+            if request.query_params.get("format") == "yaml":
+                return _yaml_download(export.yaml, export.filename(design.name))
+            return Response({"manifests": export.manifests})
+        compiled = selectors.design_compile(data)
         if request.query_params.get("format") == "yaml":
-            response = HttpResponse(compiled.yaml, content_type="application/yaml")
-            response["Content-Disposition"] = f'attachment; filename="{yaml_filename(design)}"'
-            return response
+            return _yaml_download(compiled.yaml, yaml_filename(design))
         # the JSON renderer's bytes, put together from each policy's JSON (kept between edits: an edit changes a
         # few policies, and rendering a thousand manifests again took most of this request)
         body = '{"manifests":[' + ",".join(compiled.manifests_json) + "]}"
@@ -194,8 +208,9 @@ class DesignViewSet(viewsets.ModelViewSet):
     def warnings(self, request, pk=None):
         """Findings for the design: stable ``code``, ``severity``, ``message`` with the fix, ``subject``;
         ``?target=`` gives what that export target cannot express."""
+        design = self.get_object()
         target = _target(request)
-        data = selectors.design_load(self.get_object())
+        data = selectors.design_load(design)
         return Response([f.as_dict() for f in exports.design_findings(data, target)])
 
 
