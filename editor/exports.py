@@ -80,3 +80,46 @@ def _kept(compiled: selectors.Compiled, key: tuple, work):
         with _KEPT_LOCK:
             _KEPT.setdefault(compiled, {})[key] = found
     return found
+
+
+LABELS = {
+    "networkpolicy": ("NetworkPolicy", "NetworkPolicies (networking.k8s.io/v1)"),
+    "cilium": ("Cilium", "CiliumNetworkPolicies (cilium.io/v2), DNS names included"),
+    "netassert": ("netassert", "netassert v2 tests: what must connect and what must fail"),
+}
+
+
+def choices() -> list[tuple[str, str, str]]:
+    """(target, short label, description) for the page's target switch and download menu."""
+    return [(t, *LABELS[t]) for t in TARGETS]
+
+
+def scoped(export: Export, kind: str | None, ref: str) -> list[dict]:
+    """The export's documents about a selected workload (its policies, or the tests it is in); else all."""
+    if kind != "workload" or export.target == DEFAULT_TARGET:
+        return export.manifests
+    namespace, name = ref.split("/", 1)
+    if export.target == targets.CILIUM:
+        return [
+            m
+            for m in export.manifests
+            if m["metadata"]["namespace"] == namespace
+            and (m["metadata"]["name"] == name or m["metadata"]["name"].startswith(f"{name}-fqdn"))
+        ]
+    wanted = {"namespace": namespace, "name": name}
+
+    def about(test: dict, end: str) -> bool:
+        resource = test[end].get("k8sResource") or {}
+        return {k: resource.get(k) for k in wanted} == wanted
+
+    return [t for t in export.manifests if about(t, "src") or about(t, "dst")]
+
+
+def heading(target: str, count: int, scope: str) -> str:
+    noun = {"cilium": "CiliumNetworkPolic", "netassert": "netassert test"}[target]
+    word = (noun + ("y" if count == 1 else "ies")) if target == "cilium" else (noun + ("" if count == 1 else "s"))
+    return f"{count} {word}" + (f" for {scope}" if scope else "")
+
+
+def preview_yaml(target: str, documents: list[dict]) -> str:
+    return targets.to_yaml(target, documents)
