@@ -96,3 +96,15 @@ def test_inspector_edits_the_dns_name(alice, design):
     alice.post(url("external-edit", design, external.pk), {"name": "stripe", "fqdn": "files.stripe.com"}, **HX)
     external.refresh_from_db()
     assert external.fqdn == "files.stripe.com"
+
+
+def test_matrix_page_downloads_the_truth_table_as_e2e_text(alice, three_tier):
+    page = alice.get(url("design-matrix", three_tier) + "?port=8080&protocol=TCP").content.decode()
+    assert 'id="matrix-download"' in page
+    response = alice.get(url("design-matrix", three_tier) + "?port=8080&protocol=TCP&format=text")
+    assert response["Content-Disposition"] == 'attachment; filename="three-tier-shop-truthtable-tcp-8080.txt"'
+    lines = response.content.decode().splitlines()
+    header = lines[0].split("\t")
+    assert header[0] == "-" and sorted(header[1:]) == ["shop/api", "shop/db", "shop/frontend"] and len(lines) == 4
+    rows = {line.split("\t")[0]: dict(zip(header[1:], line.split("\t")[1:], strict=True)) for line in lines[1:]}
+    assert rows["shop/frontend"] == {"shop/api": ".", "shop/db": "X", "shop/frontend": "X"}
