@@ -125,3 +125,12 @@ def test_a_failing_figure_is_reported_as_not_measured_and_the_others_still_run(m
     assert "ZeroDivisionError" in failed.note
     with pytest.raises(ZeroDivisionError):
         bench.run(quick=True, browser=False, strict=True)
+
+
+def test_export_target_figures_time_every_target_against_the_networkpolicy_export():
+    report = bench.Report()
+    bench.export_target_figures(report, (40, 4), repeat=1, log=lambda line: None)
+    assert [r.figure for r in report.rows] == [
+        f"export ?target={t} (compile + convert + YAML)" for t in ("networkpolicy", "cilium", "netassert")
+    ]
+    assert all(r.timing.samples and "× the networkpolicy export" in r.note for r in report.rows)
