@@ -3,8 +3,10 @@
 netassert (github.com/controlplaneio/netassert, v2) runs each test from an ephemeral container in the source
 pod: ``exitCode: 0`` means the connection must succeed, ``1`` that it must fail.  Per drawn flow between pods
 (and from pods to an IP-range external, as a ``host`` test, TCP only) one must-connect test per port, then
-must-fail tests for the nearest misses the design refuses, chosen with the analyzer (the truth of the
-NetworkPolicy export): the same pods on a port next to it, and a neighbour workload on the same port.
+must-fail tests for the nearest misses the design refuses, chosen with the analyzer's rules (the truth of the
+NetworkPolicy export): the same pods on the nearest port the flow does not open, and once per source a
+neighbour workload (same namespace first) on the same port.  A namespace endpoint stands for every pod of
+it: its first drawn workload (by name) is tested for it.
 
 What netassert cannot test gets no test and a finding: SCTP (it speaks TCP and UDP), UDP to a host, and
 DNS-name externals.  Named ports are resolved on the destination; a range is tested at both ends; a flow on
@@ -27,6 +29,7 @@ ATTEMPTS = 3
 KIND = "deployment"
 PROTOCOLS = ("TCP", "UDP")
 NEAR = (1, -1, 2, -2, 10, 100, 1000)  # port offsets tried for a must-fail test, nearest first
+NEIGHBOURS_TRIED = 8  # workloads tried for a must-fail test to a neighbour
 
 NETASSERT_SCTP = "netassert-sctp-untested"
 NETASSERT_DNS_NAME = "netassert-dns-name-untested"
@@ -50,8 +53,8 @@ def _pods(graph: Graph, endpoint: Endpoint) -> list[Workload]:
     if endpoint.kind == "workload":
         workload = graph.workload(endpoint.ref)
         return [] if workload is None else [workload]
-    if endpoint.kind == "namespace":
-        return sorted(graph.workloads_in(endpoint.ref), key=lambda w: w.ref)
+    if endpoint.kind == "namespace":  # every pod of it: its first drawn workload stands for them
+        return sorted(graph.workloads_in(endpoint.ref), key=lambda w: w.ref)[:1]
     return []
 
 
@@ -65,11 +68,14 @@ def host_address(cidr: str, except_: tuple[str, ...]) -> str | None:
     if network.prefixlen == 0:
         return "1.1.1.1" if network.version == 4 else "2606:4700:4700::1111"
     excluded = [ipaddress.ip_network(e, strict=False) for e in except_]
-    start = 1 if network.num_addresses > 2 else 0
-    for offset in range(start, min(network.num_addresses, 4096)):
-        address = network.network_address + offset
-        if not any(address in e for e in excluded):
-            return str(address)
+    address = network.network_address + (1 if network.num_addresses > 2 else 0)
+    for _ in range(len(excluded) + 1):  # past each except that holds the address, at most once each
+        inside = next((e for e in excluded if address in e), None)
+        if inside is None:
+            return str(address) if address in network else None
+        if inside.broadcast_address >= network.broadcast_address:
+            return None  # the excepts cover the rest of the range
+        address = inside.broadcast_address + 1
     return None
 
 
@@ -82,6 +88,10 @@ class _Builder:
         self._seen: set[tuple] = set()
         self._hosts: dict[str, analyze.Host] = {}
         self._by_namespace: dict[str, list[Policy]] = {}
+        self._selecting: dict[tuple[str, str], list[Policy]] = {}
+        self._neighbours_of: set[str] = set()  # sources that already have a neighbour must-fail test
+        self._order: dict[str, list[Workload]] = {}
+        self._addresses: dict[str, str] = {}  # per external: the address its host tests use ("" none)
         for policy in policies:  # a policy selects pods of its own namespace only
             self._by_namespace.setdefault(policy.namespace, []).append(policy)
 
@@ -91,12 +101,31 @@ class _Builder:
             found = self._hosts[workload.ref] = analyze.Host.of_workload(self.graph, workload)
         return found
 
+    def _side(self, pod: analyze.Host, direction: str, other: analyze.Host, protocol: str, port: int) -> bool:
+        """One side, as ``analyze.side_verdict`` decides it, with the selecting policies kept per pod (a policy
+        selects pods of its own namespace only) and the first allowing rule ending the search."""
+        if not pod.is_pod:
+            return True
+        key = (pod.name, direction)
+        selecting = self._selecting.get(key)
+        if selecting is None:
+            candidates = self._by_namespace.get(pod.namespace or "", [])
+            selecting = self._selecting[key] = analyze.selecting_policies(candidates, pod, direction)
+        if not selecting:
+            return True
+        ports = other.ports if direction == "egress" else pod.ports
+        return any(
+            analyze.rule_allows(rule, policy.namespace, other, protocol, port, ports)
+            for policy in selecting
+            for rule in (policy.egress if direction == "egress" else policy.ingress)
+        )
+
     def allowed(self, source: Workload, destination: analyze.Host, protocol: str, port: int) -> bool:
-        """What the NetworkPolicy export decides (only the two ends' namespaces' policies can select them)."""
-        relevant = self._by_namespace.get(source.namespace, [])
-        if destination.namespace not in (None, source.namespace):
-            relevant = relevant + self._by_namespace.get(destination.namespace, [])
-        return analyze.connection(relevant, self.host(source), destination, protocol, port).allowed
+        """What the NetworkPolicy export decides: both sides allow."""
+        src = self.host(source)
+        return self._side(src, "egress", destination, protocol, port) and self._side(
+            destination, "ingress", src, protocol, port
+        )
 
     def add(self, source: Workload, dst: dict, dst_name: str, protocol: str, port: int, exit_code: int) -> None:
         key = (source.ref, dst_name, protocol, port)
@@ -140,8 +169,11 @@ class _Builder:
                     f"does not open it; test it by hand after applying the Cilium export).",
                 )
                 return
+            address = self._addresses.get(external.name)
+            if address is None:
+                address = self._addresses[external.name] = host_address(external.cidr, external.except_) or ""
             for source in sources:
-                self.host_flow(flow, source, host_address(external.cidr, external.except_))
+                self.host_flow(flow, source, address or None)
             return
         for source in sources:
             for destination in _pods(self.graph, flow.destination):
@@ -173,16 +205,28 @@ class _Builder:
         )
         if near is not None:
             self.add(source, dst, destination.ref, protocol, near, 1)
+        if source.ref in self._neighbours_of:  # one neighbour miss per source is enough
+            return
         neighbour = next(
             (
                 w
-                for w in sorted(self.graph.workloads, key=lambda w: (w.namespace != destination.namespace, w.ref))
+                for w in self._neighbours(destination.namespace)[:NEIGHBOURS_TRIED]
                 if w.ref not in (source.ref, destination.ref) and not self.allowed(source, self.host(w), protocol, port)
             ),
             None,
         )
         if neighbour is not None:
+            self._neighbours_of.add(source.ref)
             self.add(source, _resource(neighbour), neighbour.ref, protocol, port, 1)
+
+    def _neighbours(self, namespace: str) -> list[Workload]:
+        """Workloads to try as a refused neighbour: those of ``namespace`` first, then the others, by name."""
+        found = self._order.get(namespace)
+        if found is None:
+            found = self._order[namespace] = sorted(
+                self.graph.workloads, key=lambda w: (w.namespace != namespace, w.ref)
+            )[: NEIGHBOURS_TRIED + 2]
+        return found
 
     def host_flow(self, flow: Flow, source: Workload, address: str | None) -> None:
         if address is None:
