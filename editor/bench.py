@@ -14,6 +14,7 @@ in a test: machines differ, ratios much less.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import platform
 import re
@@ -637,6 +638,7 @@ def run(
             ),
         ),
         ("command line", lambda: cli_lint_figures(report, sizes[-1], repeat=1 if quick else 3, log=log)),
+        ("export targets", lambda: export_target_figures(report, sizes[-1], repeat=2 if quick else 5, log=log)),
     ]
     if browser:
         groups.append(("editor page", lambda: browser_figures(report, quick=quick, log=log)))
@@ -973,3 +975,55 @@ def browser_figures(report: Report, *, quick: bool, log) -> None:
             f"{ms(fcp.median)}; {nodes:,} SVG elements",
         )
     )
+
+
+# ---------------------------------------------------------------- export targets (issue 14)
+
+
+def export_target_figures(report: Report, size: tuple[int, int], repeat: int, log) -> None:
+    """Each export target from the graph (compile, convert, YAML) against the NetworkPolicy export (compile,
+    manifests, YAML), on the largest design with a DNS-name flow from every tenth workload; target ≤ 2×."""
+    import dataclasses
+
+    from editor.netpol import targets
+
+    workloads, namespaces = size
+    spec = synthetic_spec(workloads, namespaces)
+    graph = spec_graph(spec)
+    names = (nm.External.dns_name("stripe", "api.stripe.com"), nm.External.dns_name("s3", "*.s3.amazonaws.com"))
+    extra = tuple(
+        nm.Flow(nm.Endpoint.workload(w.ref), nm.Endpoint.external(names[i % 2].name), (nm.Port.tcp(443),))
+        for i, w in enumerate(graph.workloads[::10])
+    )
+    graph = dataclasses.replace(graph, externals=(*graph.externals, *names), flows=(*graph.flows, *extra))
+    label = f"{workloads:,} workloads / {namespaces} ns / {len(graph.flows):,} flows ({len(extra):,} to DNS names)"
+    log(f"export targets {label}")
+
+    def export(target: str) -> str:
+        policies = compile_design(graph)
+        return targets.to_yaml(target, targets.manifests(target, graph, policies))
+
+    def export_json(target: str) -> str:  # the API's default answer
+        return json.dumps({"manifests": targets.manifests(target, graph, compile_design(graph))})
+
+    times = {t: Timing() for t in targets.TARGETS}
+    json_times = {t: Timing() for t in targets.TARGETS}
+    for _ in range(repeat):  # interleaved, so that drift in the machine's load hits every target alike
+        for target in targets.TARGETS:
+            times[target].samples += timed(lambda t=target: export(t), 1, 0, setup=gc.collect).samples
+            json_times[target].samples += timed(lambda t=target: export_json(t), 1, 0, setup=gc.collect).samples
+    base, json_base = times[targets.NETWORKPOLICY].median, json_times[targets.NETWORKPOLICY].median
+    for target in targets.TARGETS:
+        ratio = times[target].median / base
+        ok = target == targets.NETWORKPOLICY or ratio <= 2
+        report.add(
+            Row(
+                f"export ?target={target} (compile + convert + YAML)",
+                label,
+                times[target],
+                "≤ 2× the networkpolicy export",
+                verdict(ok),
+                f"{ratio:.2f}× the networkpolicy export (median {ms(base)}); as JSON {ms(json_times[target].median)}, "
+                f"{json_times[target].median / json_base:.2f}× the networkpolicy JSON",
+            )
+        )

@@ -144,3 +144,12 @@ def test_one_namespace_lint_figures_add_a_row_per_size_and_a_ratio():
     rows = [r for r in report.rows if r.figure == "warnings (full lint), one namespace"]
     assert [r.size.split(" ")[0] for r in rows] == ["60", "120"]
     assert "× the 60-workload time" in rows[1].note
+
+
+def test_export_target_figures_time_every_target_against_the_networkpolicy_export():
+    report = bench.Report()
+    bench.export_target_figures(report, (40, 4), repeat=1, log=lambda line: None)
+    assert [r.figure for r in report.rows] == [
+        f"export ?target={t} (compile + convert + YAML)" for t in ("networkpolicy", "cilium", "netassert")
+    ]
+    assert all(r.timing.samples and "× the networkpolicy export" in r.note for r in report.rows)

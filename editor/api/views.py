@@ -15,10 +15,31 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from editor import models, selectors, services
+from editor import exports, models, selectors, services
 from editor.api import serializers as s
 from editor.import_findings import with_import_findings
 from editor.selectors import yaml_filename
+
+TARGET = OpenApiParameter(
+    "target",
+    str,
+    enum=list(exports.TARGETS),
+    description="The export target: networkpolicy (default), cilium (CiliumNetworkPolicy) or netassert (tests).",
+)
+
+
+def _yaml_download(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="application/yaml")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _target(request) -> str:
+    try:
+        return exports.check_target(request.query_params.get("target"))
+    except exports.UnknownTarget as exc:
+        raise rf_serializers.ValidationError({"target": [str(exc)]}) from None
+
 
 # ---------------------------------------------------------------- ETag / If-Match: no lost edits
 # A design's ETag is "<id>-<revision>"; parts answer with their design's.  A write that sends If-Match
@@ -150,32 +171,42 @@ class DesignViewSet(viewsets.ModelViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("format", str, enum=["json", "yaml"], description="yaml: a multi-document YAML download.")
+            OpenApiParameter("format", str, enum=["json", "yaml"], description="yaml: a multi-document YAML download."),
+            TARGET,
         ],
         responses={
-            200: OpenApiResponse(s.ManifestsSerializer, description="JSON, or application/yaml with ?format=yaml")
+            200: OpenApiResponse(s.ManifestsSerializer, description="JSON, or application/yaml with ?format=yaml"),
+            400: s.TargetErrorSerializer,
         },
     )
     @action(detail=True, methods=["get"])
     def manifests(self, request, pk=None):
-        """The design's NetworkPolicies: JSON, or a YAML download with ``?format=yaml``."""
+        """The design's export for ``?target=`` (NetworkPolicies by default, CiliumNetworkPolicies, or netassert
+        tests): JSON, or a YAML download with ``?format=yaml``."""
         design = self.get_object()
-        compiled = selectors.design_state(design)
+        target = _target(request)
+        data = compiled = selectors.design_state(design)
+        if target != exports.DEFAULT_TARGET:
+            export = exports.design_export(data, target)
+            if request.query_params.get("format") == "yaml":
+                return _yaml_download(export.yaml, export.filename(design.name))
+            return Response({"manifests": export.manifests})
         if request.query_params.get("format") == "yaml":
-            response = HttpResponse(compiled.yaml, content_type="application/yaml")
-            response["Content-Disposition"] = f'attachment; filename="{yaml_filename(design)}"'
-            return response
+            return _yaml_download(compiled.yaml, yaml_filename(design))
         # the JSON renderer's bytes, put together from each policy's JSON (kept between edits: an edit changes a
         # few policies, and rendering a thousand manifests again took most of this request)
         body = '{"manifests":[' + ",".join(compiled.manifests_json) + "]}"
         return HttpResponse(body.encode(), content_type="application/json")
 
-    @extend_schema(responses={200: s.FindingSerializer(many=True)})
+    @extend_schema(parameters=[TARGET], responses={200: s.FindingSerializer(many=True), 400: s.TargetErrorSerializer})
     @action(detail=True, methods=["get"])
     def warnings(self, request, pk=None):
-        """Findings for the design: stable ``code``, ``severity``, ``message`` with the fix, ``subject``."""
-        state = selectors.design_state(self.get_object())
-        return Response([f.as_dict() for f in with_import_findings(state.findings, state)])
+        """Findings for the design: stable ``code``, ``severity``, ``message`` with the fix, ``subject``;
+        ``?target=`` gives what that export target cannot express."""
+        design = self.get_object()
+        target = _target(request)
+        data = selectors.design_state(design)
+        return Response([f.as_dict() for f in with_import_findings(exports.design_findings(data, target), data)])
 
 
 class DesignPartViewSet(viewsets.GenericViewSet):

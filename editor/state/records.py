@@ -76,6 +76,7 @@ class ExternalRec:
     except_cidrs: list[str] = field(default_factory=list)
     x: float | None = None
     y: float | None = None
+    fqdn: str = ""  # a DNS name (then ``cidr`` is empty)
 
     @property
     def order(self) -> tuple:
@@ -166,7 +167,15 @@ def record_dict(section: str, rec: Record, parts: Parts | None = None) -> dict[s
             "y": rec.y,
         }
     if isinstance(rec, ExternalRec):
-        return {"id": rec.pk, "name": rec.name, "cidr": rec.cidr, "except": rec.except_cidrs, "x": rec.x, "y": rec.y}
+        return {
+            "id": rec.pk,
+            "name": rec.name,
+            "cidr": rec.cidr,
+            "except": rec.except_cidrs,
+            "fqdn": rec.fqdn,
+            "x": rec.x,
+            "y": rec.y,
+        }
     if isinstance(rec, FlowRec):
         assert parts is not None, "a flow names its ends through the design's parts"
         return {
@@ -217,7 +226,9 @@ def parts_of_snapshot(snapshot: dict[str, Any]) -> Parts:
         for w in snapshot["workloads"]
     ]
     externals = [
-        ExternalRec(pk(e), e["name"], e["cidr"], list(e.get("except") or []), e.get("x"), e.get("y"))
+        ExternalRec(
+            pk(e), e["name"], e["cidr"], list(e.get("except") or []), e.get("x"), e.get("y"), e.get("fqdn", "")
+        )
         for e in snapshot["externals"]
     ]
     by_name = {

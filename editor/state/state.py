@@ -58,7 +58,7 @@ def _workload(rec: WorkloadRec) -> nm.Workload:
 
 
 def _external(rec: ExternalRec) -> nm.External:
-    return nm.External(rec.name, rec.cidr, tuple(rec.except_cidrs))
+    return nm.External(rec.name, rec.cidr, tuple(rec.except_cidrs), rec.fqdn)
 
 
 def _flow(rec: FlowRec, parts: Parts) -> nm.Flow:
@@ -218,7 +218,7 @@ class DesignState:
         elif section == "externals":
             key = ("external", (was or rec).pk)
             touched.add(key)
-            if was is not None and rec is not None and was.name != rec.name:
+            if was is not None and rec is not None:  # its flows are compiled anew (a DNS name drops them)
                 renamed.add(key)
         elif section == "namespaces":
             key = ("namespace", (was or rec).pk)
@@ -283,7 +283,11 @@ class DesignState:
             out.append(hit[1])
         return out
 
-    def _once(self, name: str, make):
+    def once(self, name, make):
+        """``make()``, worked out once for this state and kept with it (an export target's output, say)."""
+        return self._once(name, make)
+
+    def _once(self, name, make):
         with self._lock:
             if name not in self._whole:
                 self._whole[name] = make()

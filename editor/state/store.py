@@ -87,7 +87,7 @@ def workload_record(row: models.Workload, namespace: str | None = None) -> Workl
 
 
 def external_record(row: models.External) -> ExternalRec:
-    return ExternalRec(row.pk, row.name, row.cidr, list(row.except_cidrs), row.x, row.y)
+    return ExternalRec(row.pk, row.name, row.cidr, list(row.except_cidrs), row.x, row.y, row.fqdn)
 
 
 _KINDS = ("workload", "namespace", "external")
@@ -125,7 +125,7 @@ def load_parts(design: models.Design) -> Parts:
     externals = [
         ExternalRec(*values)
         for values in models.External.objects.filter(design=design).values_list(
-            "pk", "name", "cidr", "except_cidrs", "x", "y"
+            "pk", "name", "cidr", "except_cidrs", "x", "y", "fqdn"
         )
     ]
     flows = [

@@ -11,12 +11,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from editor import models, selectors, services
-from editor.netpol import analyze, importer, validate
+from editor.netpol import analyze, importer, truthtable, validate
 from editor.netpol.model import PROTOCOLS
 from editor.netpol.notation import NotationError
 from editor.netpol.policy_form import NEW_POLICY_TEMPLATE, policy_form_initial, policy_manifest_from_form
@@ -167,6 +168,11 @@ def design_matrix(request, pk: int):
             error = f"'{protocol}' is not a protocol: use TCP, UDP or SCTP."
         else:
             table = analyze.matrix(data.graph, policies, protocol, int(port_text))
+    if table is not None and request.GET.get("format") == "text":  # the upstream e2e truth table, every workload
+        response = HttpResponse(truthtable.pretty_print(table) + "\n", content_type="text/plain; charset=utf-8")
+        name = f"{slugify(design.name) or 'design'}-truthtable-{protocol.lower()}-{table.port}.txt"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
     rows = []
     if table is not None:
         shown = table.workloads[:MATRIX_SHOWN]

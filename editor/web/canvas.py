@@ -72,6 +72,7 @@ class Node(_Centred):
     warned: bool = False
     ox: float = 0  # drawn minus saved position (grouped designs shift each namespace into its slot)
     oy: float = 0
+    dns_name: bool = False  # an external by DNS name: a rounded (stadium) box, not a hexagon
 
     @property
     def key(self) -> str:
@@ -88,8 +89,12 @@ class Node(_Centred):
 
     @property
     def shape(self) -> str:
-        """An external is a hexagon-ended box; a workload a rounded rectangle drawn by the template."""
+        """An external is a hexagon-ended box (a DNS name: round-ended); a workload a rounded rectangle drawn by the
+        template."""
         w, h, c = self.w, self.h, 14
+        if self.dns_name:
+            r = h / 2
+            return f"M{r} 0 H{w - r} A{r} {r} 0 0 1 {w - r} {h} H{r} A{r} {r} 0 0 1 {r} 0 Z"
         return f"M{c} 0 H{w - c} L{w} {h / 2} L{w - c} {h} H{c} L0 {h / 2} Z"
 
     @property
@@ -378,6 +383,9 @@ def _workload_node(w, ref: str, x: float, y: float) -> Node:
 
 
 def _external_node(e, x: float, y: float) -> Node:
+    if e.fqdn:  # a DNS name: its own shape and the name
+        lines = [clip_text(e.fqdn, 26), "DNS name"]
+        return Node("external", e.name, clip_text(e.name, 16), lines, x, y, w=NODE_W + 16, h=68, dns_name=True)
     lines = [e.cidr] + ([clip_text("except " + ", ".join(e.except_cidrs), 26)] if e.except_cidrs else [])
     return Node("external", e.name, clip_text(e.name, 16), lines, x, y, w=NODE_W + 16, h=max(44, 38 + 15 * len(lines)))
 
@@ -771,6 +779,7 @@ def markup(canvas: Canvas, *, select_url: str, expand_url: str, can_edit: bool) 
         ref = escape(n.ref)
         cls = (
             f"node {n.kind}"
+            + (" dns-name" if n.dns_name else "")
             + (" selected" if n.selected else "")
             + (" source" if n.source else "")
             + (" warned" if n.warned else "")
@@ -779,11 +788,12 @@ def markup(canvas: Canvas, *, select_url: str, expand_url: str, can_edit: bool) 
         add(
             f'<g class="{cls}" data-node="{escape(n.key)}" data-x="{n.x}" data-y="{n.y}" data-w="{n.w}" '
             f'data-h="{n.h}"{offset} transform="translate({n.left} {n.top})" {sel_post} hx-vals="{escape(n.vals)}">\n'
-            f"  <title>{'External' if n.kind == 'external' else 'Workload'} {ref}{action}</title>\n"
+            f"  <title>{('External (DNS name)' if n.dns_name else 'External') if n.kind == 'external' else 'Workload'} "
+            f"{ref}{action}</title>\n"
         )
         if n.kind == "external":
             add(f'  <path class="node-box" d="{n.shape}"/>\n')
-            kind = '<tspan class="node-kind">⬡ </tspan>'
+            kind = '<tspan class="node-kind">◍ </tspan>' if n.dns_name else '<tspan class="node-kind">⬡ </tspan>'
         else:
             add(
                 f'  <rect class="node-box" width="{n.w}" height="{n.h}" rx="10"/><rect class="node-stripe" x="0" '

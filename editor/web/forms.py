@@ -147,13 +147,15 @@ class WorkloadEditForm(WorkloadForm):
 
 class ExternalForm(EditorForm):
     name = forms.CharField(max_length=63, error_messages={"required": "An external needs a name, e.g. 'internet'."})
-    cidr = forms.CharField(
-        label="CIDR",
-        max_length=64,
-        error_messages={"required": "An external is an IP range: give its CIDR, e.g. 0.0.0.0/0 or 10.0.0.0/8."},
-    )
+    cidr = forms.CharField(label="CIDR", max_length=64, required=False, help_text="An IP range, e.g. 10.0.0.0/8.")
     except_ = forms.CharField(
         label="Except", required=False, help_text="CIDRs inside it to leave out, comma-separated."
+    )
+    fqdn = forms.CharField(
+        label="DNS name",
+        max_length=253,
+        required=False,
+        help_text="Or a DNS name instead of the CIDR: api.stripe.com, *.s3.amazonaws.com (Cilium export only).",
     )
 
     def clean_except_(self):

@@ -31,6 +31,8 @@ urlpatterns = [
     path("designs/<int:pk>/duplicate/", views.design_duplicate, name="design-duplicate"),
     path("designs/<int:pk>/delete/", views.design_delete, name="design-delete"),
     path("designs/<int:pk>/download/", views.design_download, name="design-download"),
+    path("designs/<int:pk>/download/<slug:target>/", views.design_download, name="design-download-target"),
+    path("designs/<int:pk>/target/", views.design_target, name="design-target"),
     # sharing and history (editor/web/sharing.py, editor/web/history.py)
     path("designs/<int:pk>/sharing/", views_sharing.design_sharing, name="design-sharing"),
     path("designs/<int:pk>/sharing/shares/", views_sharing.share_add, name="share-add"),

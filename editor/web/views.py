@@ -29,7 +29,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -43,7 +43,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
-from editor import models, selectors, services, starter
+from editor import exports, models, selectors, services, starter
 from editor.import_findings import with_import_findings
 from editor.netpol.lint import MISSING_DNS, SEVERITIES
 from editor.state import DesignState
@@ -179,12 +179,25 @@ def design_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def design_download(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def design_download(request: HtmxHttpRequest, pk: int, target: str = exports.DEFAULT_TARGET) -> HttpResponse:
     design = selectors.design_get_for(request.user, pk)
-    compiled = selectors.design_state(design)
-    response = HttpResponse(compiled.yaml, content_type="application/yaml")
-    response["Content-Disposition"] = f'attachment; filename="{selectors.yaml_filename(design)}"'
+    if target not in exports.TARGETS:
+        raise Http404(exports.ERR_UNKNOWN_TARGET.format(target=target, known=", ".join(exports.TARGETS)))
+    export = exports.design_export(selectors.design_state(design), target)
+    response = HttpResponse(export.yaml, content_type="application/yaml")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(design.name)}"'
     return response
+
+
+@require_POST
+@login_required
+def design_target(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Switch the preview, the warnings and the download to an export target (NetworkPolicy, Cilium, netassert)."""
+    design = selectors.design_get_for(request.user, pk)
+    target = request.POST.get("target", "")
+    if target in exports.TARGETS:
+        _ui_set(request, design, target=None if target == exports.DEFAULT_TARGET else target)
+    return _done(request, design)
 
 
 # ---------------------------------------------------------------- UI state (session)
@@ -541,6 +554,7 @@ def external_add(request: HtmxHttpRequest, design: models.Design) -> HttpRespons
                 name=data["name"],
                 cidr=data["cidr"],
                 except_=data["except_"],
+                fqdn=data["fqdn"],
                 x=x,
                 y=y,
             )
@@ -564,7 +578,12 @@ def external_edit(request: HtmxHttpRequest, design: models.Design, part_pk: int)
         data = form.cleaned_data
         try:
             external = services.external_update(
-                actor=request.user, external=external, name=data["name"], cidr=data["cidr"], except_=data["except_"]
+                actor=request.user,
+                external=external,
+                name=data["name"],
+                cidr=data["cidr"],
+                except_=data["except_"],
+                fqdn=data["fqdn"],
             )
         except ValidationError as error:
             forms.apply_service_errors(form, error, {"except": "except_"})
@@ -745,7 +764,8 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
             expanded |= hidden
             _ui_set(request, design, open=sorted(expanded))
 
-    all_findings = with_import_findings(compiled.findings, data)  # lint's and import's own (status-dropped)
+    target = ui.get("target") or exports.DEFAULT_TARGET  # the export target the preview and warnings follow
+    all_findings = with_import_findings(exports.design_findings(data, target), data)  # and import's own
     shown = sorted(all_findings, key=_severity_rank)[:FINDINGS_SHOWN]
     findings = [_finding_view(f, data) for f in shown]
     warned = {f.subject for f in all_findings}
@@ -771,6 +791,13 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
         more = f"# … and {len(pairs) - cap:,} more NetworkPolicies: download the YAML for all of them.\n"
         yaml_text += more
         yaml_html = mark_safe(yaml_html + _highlight(more))  # noqa: S308 (both escaped by Pygments)
+    policy_count, export_heading = len(pairs), ""
+    if target != exports.DEFAULT_TARGET:  # another target: its documents (about the selected workload) instead
+        export = exports.design_export(data, target)
+        documents = exports.scoped(export, kind, ref)
+        policy_count, export_heading = len(documents), exports.heading(target, len(documents), yaml_scope)
+        yaml_text = exports.preview_yaml(target, documents[:cap]) if documents else ""
+        yaml_html = _highlight(yaml_text) if yaml_text else ""
 
     inspector_form = forms_.get("inspector_form")
     if inspector_form is None and row is not None:
@@ -824,12 +851,15 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
         "yaml_text": yaml_text,
         "yaml_html": yaml_html,
         "yaml_scope": yaml_scope,
-        "policy_count": len(pairs),
+        "policy_count": policy_count,
+        "export_target": target,
+        "export_targets": exports.choices(),
+        "export_heading": export_heading,
         "cursor": cursor,
         "notice": notice,
         "notice_error": notice_error,
         "focus": focus,
-        "download_name": selectors.yaml_filename(design),
+        "download_name": exports.Export(target, [], "").filename(design.name),
         "access": access,
         "can_edit": can_edit,
         "can_share": access == selectors.OWNER,
@@ -932,7 +962,8 @@ def _inspector_form(kind: str, row) -> forms.forms.Form:
         )
     if kind == "external":
         return forms.ExternalForm(
-            auto_id="edit-%s", initial={"name": row.name, "cidr": row.cidr, "except_": ", ".join(row.except_cidrs)}
+            auto_id="edit-%s",
+            initial={"name": row.name, "cidr": row.cidr, "except_": ", ".join(row.except_cidrs), "fqdn": row.fqdn},
         )
     if kind == "namespace":
         return forms.NamespaceForm(

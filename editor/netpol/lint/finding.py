@@ -28,6 +28,7 @@ IPBLOCK_TARGETS_POD = "ipblock-targets-pod"
 DUPLICATE_POLICY_NAME = "duplicate-policy-name"
 REDUNDANT_RULE = "redundant-rule"
 ISOLATES_KUBE_SYSTEM = "isolates-kube-system"
+FQDN_NOT_EXPRESSIBLE = "fqdn-not-expressible"
 
 # Codes no check reports any more (one DNS finding per workload, ``missing-dns``, replaced them): never reuse.
 RETIRED_CODES = ("dns-blocked-udp", "dns-blocked-tcp")

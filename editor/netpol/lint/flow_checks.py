@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from editor.netpol.model import DNS_NAMESPACE, Flow, Graph
 
-from .finding import EGRESS_TO_INTERNET, FLOW_ALL_PORTS, ISOLATES_KUBE_SYSTEM, UNKNOWN_NAMED_PORT, Finding
+from .finding import (
+    EGRESS_TO_INTERNET,
+    FLOW_ALL_PORTS,
+    FQDN_NOT_EXPRESSIBLE,
+    ISOLATES_KUBE_SYSTEM,
+    UNKNOWN_NAMED_PORT,
+    Finding,
+)
 
 
 def unknown_named_port_of(graph: Graph, flow: Flow) -> list[Finding]:
@@ -87,6 +94,24 @@ def isolates_kube_system_of(graph: Graph, flow: Flow) -> list[Finding]:
             f"Flow {flow.ref} covers every pod of {DNS_NAMESPACE}, so the design isolates all of them for ingress "
             f"(cluster DNS included): pods outside this design can no longer resolve names. Fix: delete this flow "
             f"and rely on the design's DNS rule, or draw the flow to a workload in {DNS_NAMESPACE} instead.",
+            flow.ref,
+        )
+    ]
+
+
+def fqdn_not_expressible_of(graph: Graph, flow: Flow) -> list[Finding]:
+    """A flow to a DNS-name external: a networking.k8s.io/v1 NetworkPolicy cannot say it, so it is left out."""
+    if not graph.is_fqdn_endpoint(flow.destination):
+        return []
+    external = graph.external(flow.destination.ref)
+    assert external is not None
+    return [
+        Finding(
+            FQDN_NOT_EXPRESSIBLE,
+            "warning",
+            f"Flow {flow.ref} goes to the DNS name {external.fqdn}, which a networking.k8s.io/v1 NetworkPolicy "
+            f"cannot express: this export leaves the flow out, so nothing is opened for it. Fix: export for "
+            f"Cilium (target cilium), which allows it with toFQDNs, or make the external an IP range (cidr).",
             flow.ref,
         )
     ]

@@ -12,7 +12,7 @@ from .index import PodIPs, rule_name, rules_of
 
 
 def external_ip_blocks(graph: Graph) -> list[tuple[str, IPBlock]]:
-    return [(f"external {e.name}", IPBlock(e.cidr, e.except_)) for e in graph.externals]
+    return [(f"external {e.name}", IPBlock(e.cidr, e.except_)) for e in graph.externals if not e.fqdn]
 
 
 def policy_ip_blocks(policy: Policy) -> list[tuple[str, IPBlock]]:

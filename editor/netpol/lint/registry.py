@@ -19,7 +19,13 @@ from editor.netpol.model import Graph, Policy
 
 from . import finding as codes
 from .finding import Finding
-from .flow_checks import egress_to_internet_of, flow_all_ports_of, isolates_kube_system_of, unknown_named_port_of
+from .flow_checks import (
+    egress_to_internet_of,
+    flow_all_ports_of,
+    fqdn_not_expressible_of,
+    isolates_kube_system_of,
+    unknown_named_port_of,
+)
 from .index import Index, pod_ips
 from .ipblock_checks import except_outside_cidr_of, ip_blocks, ipblock_targets_pod_of
 from .one_sided import first_per_key, one_sided_segments
@@ -105,6 +111,7 @@ isolates_kube_system = Check("isolates_kube_system", (codes.ISOLATES_KUBE_SYSTEM
 unknown_named_port = Check("unknown_named_port", (codes.UNKNOWN_NAMED_PORT,), FLOW, unknown_named_port_of)
 egress_to_internet = Check("egress_to_internet", (codes.EGRESS_TO_INTERNET,), FLOW, egress_to_internet_of)
 flow_all_ports = Check("flow_all_ports", (codes.FLOW_ALL_PORTS,), FLOW, flow_all_ports_of)
+fqdn_not_expressible = Check("fqdn_not_expressible", (codes.FQDN_NOT_EXPRESSIBLE,), FLOW, fqdn_not_expressible_of)
 selector_overlap = Check("selector_overlap", (codes.SELECTOR_OVERLAP,), POLICY, selector_overlap_of)
 selector_matches_nothing = Check(
     "selector_matches_nothing", (codes.SELECTOR_MATCHES_NOTHING,), POLICY, selector_matches_nothing_of
@@ -128,6 +135,7 @@ CHECKS: tuple[Check, ...] = (
     unknown_named_port,
     egress_to_internet,
     flow_all_ports,
+    fqdn_not_expressible,
     selector_overlap,
     selector_matches_nothing,
     allows_all,
