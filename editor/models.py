@@ -36,6 +36,10 @@ def validate_cidr(value):
     _run(validate.check_cidr, value)
 
 
+def validate_fqdn(value):
+    _run(validate.check_fqdn, value)
+
+
 class Design(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="designs")
     name = models.CharField(max_length=200)
@@ -97,8 +101,15 @@ class Workload(models.Model):
 class External(models.Model):
     design = models.ForeignKey(Design, on_delete=models.CASCADE, related_name="externals")
     name = models.CharField(max_length=63, validators=[validate_external_name])
-    cidr = models.CharField(max_length=64, validators=[validate_cidr])
+    cidr = models.CharField(max_length=64, blank=True, default="", validators=[validate_cidr])
     except_cidrs = models.JSONField(default=list, blank=True)
+    fqdn = models.CharField(
+        max_length=253,
+        blank=True,
+        default="",
+        validators=[validate_fqdn],
+        help_text="A DNS name (or a pattern with one leading '*.' label) instead of cidr.",
+    )
     x = models.FloatField(null=True, blank=True)
     y = models.FloatField(null=True, blank=True)
 
@@ -110,6 +121,12 @@ class External(models.Model):
         return self.name
 
     def clean(self) -> None:
+        if bool(self.cidr) == bool(self.fqdn):
+            raise ValidationError({"cidr": "An external has exactly one of cidr and fqdn."})
+        if self.fqdn:
+            if self.except_cidrs:
+                raise ValidationError({"except_cidrs": "A DNS-name external has no except list."})
+            return
         try:
             validate.check_except(validate.check_cidr(self.cidr), self.except_cidrs)
         except validate.Invalid as exc:

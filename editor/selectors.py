@@ -162,7 +162,7 @@ def _workload_dict(w: models.Workload, refs: dict[tuple[str, int], str]) -> dict
 
 
 def _external_dict(e: models.External) -> dict:
-    return {"name": e.name, "cidr": e.cidr, "except": e.except_cidrs, "x": e.x, "y": e.y}
+    return {"name": e.name, "cidr": e.cidr, "except": e.except_cidrs, "fqdn": e.fqdn, "x": e.x, "y": e.y}
 
 
 def _flow_dict(flow: models.Flow, refs: dict[tuple[str, int], str]) -> dict:
@@ -364,7 +364,7 @@ def _derive_moves(data: DesignData, moved, delta: list) -> DesignData:
         else:
             index = next(i for i, e in enumerate(externals) if e.pk == row.pk)
             old = externals[index]
-            if (row.name, row.cidr, row.except_cidrs) != (old.name, old.cidr, old.except_cidrs):
+            if (row.name, row.cidr, row.except_cidrs, row.fqdn) != (old.name, old.cidr, old.except_cidrs, old.fqdn):
                 raise KeyError(row.pk)
             externals[index] = row
             delta.append(["externals", index, 1, [_external_dict(row)], [row.pk]])
@@ -518,7 +518,7 @@ def _design_load(design: models.Design) -> DesignData:
     graph = nm.Graph(
         namespaces=tuple(nm.Namespace(ns.name, tuple(sorted(ns.labels.items()))) for ns in namespaces),
         workloads=tuple(_workload(w, ns_names[w.namespace_id]) for w in workloads),
-        externals=tuple(nm.External(e.name, e.cidr, tuple(e.except_cidrs)) for e in externals),
+        externals=tuple(nm.External(e.name, e.cidr, tuple(e.except_cidrs), e.fqdn) for e in externals),
         flows=tuple(flow_value(f, refs) for f in flows),
         settings=nm.Settings(design.isolate_ingress, design.isolate_egress, design.dns),
         policies=tuple(policy_from_manifest(p.manifest) for p in imported),

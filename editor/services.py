@@ -28,6 +28,23 @@ UNSET: Any = object()
 ERR_NAMESPACE_EXISTS = "A namespace named '{name}' already exists in this design: pick another name."
 ERR_WORKLOAD_EXISTS = "A workload named '{ref}' already exists in this design: pick another name or namespace."
 ERR_EXTERNAL_EXISTS = "An external named '{name}' already exists in this design: pick another name."
+ERR_EXTERNAL_KIND_NONE = (
+    'An external is an IP range or a DNS name: give "cidr" (e.g. "10.0.0.0/8") or "fqdn" (e.g. "api.stripe.com").'
+)
+ERR_EXTERNAL_KIND_BOTH = (
+    'An external is an IP range or a DNS name, not both: give "cidr" or "fqdn", and leave the other out.'
+)
+ERR_EXTERNAL_FQDN_EXCEPT = (
+    '"except" carves addresses out of a cidr: a DNS-name external has none. Leave "except" out, or give a cidr.'
+)
+ERR_FLOW_FROM_FQDN = (
+    "External '{ref}' is a DNS name, which can only be a destination: no policy can select traffic by the name it "
+    "comes from. Make the flow's source a workload or namespace, or give '{ref}' a cidr instead."
+)
+ERR_FQDN_IS_SOURCE = (
+    "External '{name}' is the source of {count} flow(s), and a DNS name can only be a destination: delete or "
+    "turn those flows around first, or keep the cidr."
+)
 ERR_ENDPOINT_SHAPE = (
     'An endpoint is exactly one of {{"workload": "<namespace>/<name>"}}, {{"namespace": "<name>"}} '
     'or {{"external": "<name>"}}; got {got}.'
@@ -355,16 +372,30 @@ def workload_delete(*, workload: models.Workload, actor=None) -> None:
 # ---------------------------------------------------------------- externals
 
 
-def _external_fields(design: models.Design, name: object, cidr: object, except_: object, instance=None):
+def _external_fields(
+    design: models.Design, name: object, cidr: object, except_: object, fqdn: object = "", instance=None
+):
+    """Checked (name, cidr, excepts, fqdn): exactly one of cidr and fqdn; a DNS name has no excepts."""
     name = _check("name", validate.check_dns_label, name, "external name")
-    cidr = _check("cidr", validate.check_cidr, cidr)
-    excepts = _check("except", validate.check_except, cidr, except_)
+    if cidr in (None, "") and fqdn in (None, ""):
+        raise _invalid("cidr", ERR_EXTERNAL_KIND_NONE)
+    if cidr not in (None, "") and fqdn not in (None, ""):
+        raise _invalid("fqdn", ERR_EXTERNAL_KIND_BOTH)
+    if fqdn not in (None, ""):
+        fqdn = _check("fqdn", validate.check_fqdn, fqdn)
+        if except_:
+            raise _invalid("except", ERR_EXTERNAL_FQDN_EXCEPT)
+        cidr, excepts = "", []
+    else:
+        cidr = _check("cidr", validate.check_cidr, cidr)
+        excepts = sorted(_check("except", validate.check_except, cidr, except_))
+        fqdn = ""
     clash = design.externals.filter(name=name)
     if instance is not None:
         clash = clash.exclude(pk=instance.pk)
     if clash.exists():
         raise _invalid("name", ERR_EXTERNAL_EXISTS.format(name=name))
-    return name, cidr, sorted(excepts)
+    return name, cidr, excepts, fqdn
 
 
 @transaction.atomic
@@ -372,14 +403,15 @@ def external_create(
     *,
     design: models.Design,
     name: str,
-    cidr: str,
+    cidr: str = "",
     except_: list[str] | None = None,
+    fqdn: str = "",
     x: float | None = None,
     y: float | None = None,
     actor=None,
 ) -> models.External:
-    name, cidr, excepts = _external_fields(design, name, cidr, except_)
-    external = models.External(design=design, name=name, cidr=cidr, except_cidrs=excepts, x=x, y=y)
+    name, cidr, excepts, fqdn = _external_fields(design, name, cidr, except_, fqdn)
+    external = models.External(design=design, name=name, cidr=cidr, except_cidrs=excepts, fqdn=fqdn, x=x, y=y)
     external.full_clean()
     external.save()
     _touch(design, f"Added external {external.name}", actor)
@@ -393,19 +425,30 @@ def external_update(
     name: str = UNSET,
     cidr: str = UNSET,
     except_: list[str] | None = UNSET,
+    fqdn: str = UNSET,
     x: float | None = UNSET,
     y: float | None = UNSET,
     actor=None,
 ) -> models.External:
-    moved = name is cidr is except_ is UNSET  # only the position: the next state derives from the kept one
-    name, cidr, excepts = _external_fields(
+    """Change an external; giving only one of ``cidr`` and ``fqdn`` makes it that kind (the other is cleared)."""
+    moved = name is cidr is except_ is fqdn is UNSET  # only the position: the next state derives from the kept one
+    if fqdn is not UNSET and fqdn and cidr is UNSET:  # becomes a DNS name
+        cidr, except_ = "", ([] if except_ is UNSET else except_)
+    if cidr is not UNSET and cidr and fqdn is UNSET:  # becomes an IP range
+        fqdn = ""
+    name, cidr, excepts, fqdn = _external_fields(
         external.design,
         external.name if name is UNSET else name,
         external.cidr if cidr is UNSET else cidr,
         external.except_cidrs if except_ is UNSET else except_,
+        external.fqdn if fqdn is UNSET else fqdn,
         instance=external,
     )
-    external.name, external.cidr, external.except_cidrs = name, cidr, excepts
+    if fqdn and not external.fqdn:
+        sources = models.Flow.objects.filter(source_external=external).count()
+        if sources:
+            raise _invalid("fqdn", ERR_FQDN_IS_SOURCE.format(name=external.name, count=sources))
+    external.name, external.cidr, external.except_cidrs, external.fqdn = name, cidr, excepts, fqdn
     if x is not UNSET:
         external.x = x
     if y is not UNSET:
@@ -498,6 +541,8 @@ def _flow_check(flow: models.Flow) -> None:
     source, destination = flow.endpoint_ref("source"), flow.endpoint_ref("destination")
     if src_kind == dst_kind and src.pk == dst.pk:
         raise _invalid("destination", ERR_FLOW_TO_ITSELF.format(ref=source))
+    if src_kind == "external" and src.fqdn:
+        raise _invalid("source", ERR_FLOW_FROM_FQDN.format(ref=source))
     if src_kind == dst_kind == "external":
         raise _invalid("destination", ERR_FLOW_EXTERNALS.format(source=source, destination=destination))
     if dst_kind == "external":
@@ -595,7 +640,15 @@ def design_restore(*, design: models.Design, snapshot: dict, summary: str, actor
     externals = {
         e.name: e
         for e in models.External.objects.bulk_create(
-            models.External(design=design, name=e["name"], cidr=e["cidr"], except_cidrs=e["except"], x=e["x"], y=e["y"])
+            models.External(
+                design=design,
+                name=e["name"],
+                cidr=e["cidr"],
+                except_cidrs=e["except"],
+                fqdn=e.get("fqdn", ""),
+                x=e["x"],
+                y=e["y"],
+            )
             for e in snapshot["externals"]
         )
     }

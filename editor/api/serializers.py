@@ -89,9 +89,17 @@ class WorkloadSerializer(serializers.ModelSerializer):
 class ExternalSerializer(serializers.ModelSerializer):
     class Meta:
         model = models.External
-        fields = ["id", "name", "cidr", "x", "y"]
+        fields = ["id", "name", "cidr", "fqdn", "x", "y"]
         read_only_fields = ["id"]
-        extra_kwargs = {"name": {"validators": []}, "cidr": {"validators": []}}
+        extra_kwargs = {
+            "name": {"validators": []},
+            "cidr": {"validators": [], "help_text": "An IP range; exactly one of cidr and fqdn."},
+            "fqdn": {
+                "validators": [],
+                "help_text": "A DNS name (api.stripe.com) or a pattern with one leading '*.' label; "
+                "exactly one of cidr and fqdn.",
+            },
+        }
 
 
 # "except" is a Python keyword: declare the field by name.
@@ -174,3 +182,9 @@ class ManifestField(serializers.DictField):
 
 class ManifestsSerializer(serializers.Serializer):
     manifests = serializers.ListField(child=ManifestField(), help_text="networking.k8s.io/v1 NetworkPolicies.")
+
+
+class TargetErrorSerializer(serializers.Serializer):
+    """A 400: each field that is wrong, with what to do."""
+
+    target = serializers.ListField(child=serializers.CharField(), required=False)

@@ -15,9 +15,24 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from editor import models, selectors, services
+from editor import exports, models, selectors, services
 from editor.api import serializers as s
 from editor.selectors import yaml_filename
+
+TARGET = OpenApiParameter(
+    "target",
+    str,
+    enum=list(exports.TARGETS),
+    description="The export target: networkpolicy (default), cilium (CiliumNetworkPolicy) or netassert (tests).",
+)
+
+
+def _target(request) -> str:
+    try:
+        return exports.check_target(request.query_params.get("target"))
+    except exports.UnknownTarget as exc:
+        raise rf_serializers.ValidationError({"target": [str(exc)]}) from None
+
 
 # ---------------------------------------------------------------- ETag / If-Match: no lost edits
 # A design's ETag is "<id>-<revision>"; parts answer with their design's.  A write that sends If-Match
@@ -169,12 +184,14 @@ class DesignViewSet(viewsets.ModelViewSet):
         body = '{"manifests":[' + ",".join(compiled.manifests_json) + "]}"
         return HttpResponse(body.encode(), content_type="application/json")
 
-    @extend_schema(responses={200: s.FindingSerializer(many=True)})
+    @extend_schema(parameters=[TARGET], responses={200: s.FindingSerializer(many=True), 400: s.TargetErrorSerializer})
     @action(detail=True, methods=["get"])
     def warnings(self, request, pk=None):
-        """Findings for the design: stable ``code``, ``severity``, ``message`` with the fix, ``subject``."""
-        compiled = selectors.design_compile(selectors.design_load(self.get_object()))
-        return Response([f.as_dict() for f in compiled.findings])
+        """Findings for the design: stable ``code``, ``severity``, ``message`` with the fix, ``subject``;
+        ``?target=`` gives what that export target cannot express."""
+        target = _target(request)
+        data = selectors.design_load(self.get_object())
+        return Response([f.as_dict() for f in exports.design_findings(data, target)])
 
 
 class DesignPartViewSet(viewsets.GenericViewSet):

@@ -5,6 +5,8 @@ policy of its source and an ingress rule to the policy of its destination
 (both sides must permit).  A namespace endpoint stands for every pod of that
 namespace, also pods not drawn, so it gets a policy with an empty pod selector.
 Every egress-isolated policy gets the DNS rule first when the design wants it.
+A flow to a DNS-name external cannot be expressed in a NetworkPolicy: it is left
+out (nothing is opened for it; lint says so with ``fqdn-not-expressible``).
 """
 
 from __future__ import annotations
@@ -154,6 +156,8 @@ class Compilation:
         try:
             touched: dict[_Target, list[Flow]] = {}
             for flow, sign in [(f, -1) for f in removed] + [(f, 1) for f in added]:
+                if not expressible(graph, flow):
+                    continue
                 for target in {_target(graph, flow.source), _target(graph, flow.destination)} - {None}:
                     flows = touched.setdefault(target, list(self.flows_of.get(target, ())))  # type: ignore[arg-type]
                     if sign > 0:
@@ -228,8 +232,15 @@ def _target_policy(graph: Graph, acc: _Accumulator, target: _Target) -> Policy |
     )
 
 
+def expressible(graph: Graph, flow: Flow) -> bool:
+    """Whether a NetworkPolicy can say ``flow``: not when either end is a DNS-name external."""
+    return not (graph.is_fqdn_endpoint(flow.source) or graph.is_fqdn_endpoint(flow.destination))
+
+
 def _add_flows(graph: Graph, acc: _Accumulator, namespace_targets: set[str], flows, peer, flows_of) -> None:
     for flow in flows:
+        if not expressible(graph, flow):
+            continue
         src = _target(graph, flow.source)
         dst = _target(graph, flow.destination)
         if src is None and dst is None:

@@ -50,6 +50,7 @@ IPBLOCK_TARGETS_POD = "ipblock-targets-pod"
 DUPLICATE_POLICY_NAME = "duplicate-policy-name"
 REDUNDANT_RULE = "redundant-rule"
 ISOLATES_KUBE_SYSTEM = "isolates-kube-system"
+FQDN_NOT_EXPRESSIBLE = "fqdn-not-expressible"
 
 # What a cluster's DNS looks like: CoreDNS pods in kube-system.
 KUBE_DNS = Host(
@@ -190,6 +191,27 @@ def _egress_to_internet_of(graph: Graph, flow: Flow) -> list[Finding]:
             f"Flow {flow.ref} allows egress to {external.cidr}, the whole internet: a compromised "
             f"pod could send data anywhere. Fix: narrow the external to the CIDRs the workload "
             f"needs, or add the ranges it must not reach to its except list.",
+            flow.ref,
+        )
+    ]
+
+
+def fqdn_not_expressible(graph: Graph, policies: list[Policy]) -> list[Finding]:
+    return [f for flow in graph.flows for f in _fqdn_not_expressible_of(graph, flow)]
+
+
+def _fqdn_not_expressible_of(graph: Graph, flow: Flow) -> list[Finding]:
+    if not graph.is_fqdn_endpoint(flow.destination):
+        return []
+    external = graph.external(flow.destination.ref)
+    assert external is not None
+    return [
+        Finding(
+            FQDN_NOT_EXPRESSIBLE,
+            "warning",
+            f"Flow {flow.ref} goes to the DNS name {external.fqdn}, which a networking.k8s.io/v1 NetworkPolicy "
+            f"cannot express: this export leaves the flow out, so nothing is opened for it. Fix: export for "
+            f"Cilium (target cilium), which allows it with toFQDNs, or make the external an IP range (cidr).",
             flow.ref,
         )
     ]
@@ -658,7 +680,7 @@ def _ip_blocks(graph: Graph, policies: list[Policy]) -> list[tuple[str, IPBlock]
 
 
 def _external_ip_blocks(graph: Graph) -> list[tuple[str, IPBlock]]:
-    return [(f"external {e.name}", IPBlock(e.cidr, e.except_)) for e in graph.externals]
+    return [(f"external {e.name}", IPBlock(e.cidr, e.except_)) for e in graph.externals if not e.fqdn]
 
 
 def _policy_ip_blocks(policy: Policy) -> list[tuple[str, IPBlock]]:
@@ -800,6 +822,7 @@ CHECKS = (
     selector_overlap,
     unknown_named_port,
     egress_to_internet,
+    fqdn_not_expressible,
     dns_blocked,
     one_sided_flow,
     selector_matches_nothing,
@@ -1090,7 +1113,12 @@ def _workload_unit(index: _Index, workload: Workload) -> list[Finding]:
 
 
 def _flow_unit(graph: Graph, flow: Flow) -> list[Finding]:
-    return _isolates_kube_system_of(flow) + _unknown_named_port_of(graph, flow) + _egress_to_internet_of(graph, flow)
+    return (
+        _isolates_kube_system_of(flow)
+        + _unknown_named_port_of(graph, flow)
+        + _egress_to_internet_of(graph, flow)
+        + _fqdn_not_expressible_of(graph, flow)
+    )
 
 
 def _policy_unit(index: _Index, pods: _PodIPs, policy: Policy) -> _PolicyUnit:

@@ -248,9 +248,26 @@ class Workload:
 
 @dataclass(frozen=True)
 class External:
+    """A peer outside the cluster: an IP range (``cidr`` minus ``except_``) or a DNS name (``fqdn``, which may
+    be a pattern with one leading ``*.`` label).  Exactly one of ``cidr`` and ``fqdn`` is set."""
+
     name: str
     cidr: str
     except_: tuple[str, ...] = ()
+    fqdn: str = ""
+
+    @classmethod
+    def dns_name(cls, name: str, fqdn: str) -> External:
+        return cls(name, "", (), fqdn)
+
+    @property
+    def is_fqdn(self) -> bool:
+        return bool(self.fqdn)
+
+    @property
+    def is_pattern(self) -> bool:
+        """``*.example.com``: every name one label below ``example.com``."""
+        return self.fqdn.startswith("*.")
 
     @property
     def is_everything(self) -> bool:
@@ -329,6 +346,16 @@ class Graph:
 
     def external(self, name: str) -> External | None:
         return next((e for e in self.externals if e.name == name), None)
+
+    def is_fqdn_endpoint(self, endpoint: Endpoint) -> bool:
+        """Whether ``endpoint`` is a DNS-name external (which a NetworkPolicy cannot express)."""
+        if endpoint.kind != "external":
+            return False
+        names = self.__dict__.get("_fqdn_names")
+        if names is None:
+            names = frozenset(e.name for e in self.externals if e.fqdn)
+            object.__setattr__(self, "_fqdn_names", names)
+        return endpoint.ref in names
 
     def _workloads_by_ref(self) -> dict[str, Workload]:
         cache = self.__dict__.get("_by_ref")

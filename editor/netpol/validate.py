@@ -170,6 +170,38 @@ def check_except(cidr: str, excepts: object) -> tuple[str, ...]:
     return tuple(out)
 
 
+FQDN_LABEL = re.compile(r"^[a-z0-9_]([-a-z0-9_]*[a-z0-9_])?$")
+
+
+def check_fqdn(value: object) -> str:
+    """A DNS name (``api.stripe.com``) or a pattern with one leading ``*.`` label (``*.s3.amazonaws.com``),
+    in canonical form: lower case, without a trailing dot."""
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("The DNS name is required, e.g. 'api.stripe.com' or '*.s3.amazonaws.com'.")
+    name = value.strip().lower().removesuffix(".")
+    pattern = name.startswith("*.")
+    base = name[2:] if pattern else name
+    if len(name) > 253:
+        raise Invalid(f"The DNS name '{name[:40]}…' is {len(name)} characters long: shorten it to at most 253.")
+    if "*" in base:
+        raise Invalid(
+            f"The DNS name '{value}' has a '*' that is not the whole first label: only a leading '*.' is "
+            f"allowed, e.g. '*.s3.amazonaws.com' (every name one label below s3.amazonaws.com)."
+        )
+    labels = base.split(".")
+    bad = next((label for label in labels if len(label) > 63 or not FQDN_LABEL.match(label)), None)
+    if bad is not None:
+        raise Invalid(
+            f"The DNS name '{value}' has an invalid part '{bad}': each dot-separated part is 1-63 letters, digits, "
+            f"'-' or '_', not starting or ending with '-', e.g. 'api.stripe.com'."
+        )
+    if not pattern and len(labels) < 2:
+        raise Invalid(
+            f"'{value}' is a single label, not a full DNS name: write the whole name, e.g. '{base}.example.com'."
+        )
+    return name
+
+
 # ---------------------------------------------------------------- NetworkPolicy objects (import)
 
 SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
