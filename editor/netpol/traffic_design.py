@@ -209,7 +209,8 @@ def plan(traffic: Traffic, group: str = "dns") -> Plan:
 
     skipped.sort(key=lambda s: s["line"])
     result = Plan(traffic.flows, traffic.used - undrawn, traffic.dropped, skipped[:100])
-    used_workloads = {ref for pair in ports for kind, ref in pair if kind == "workload"}
+    # every observed pod's workload (also one without drawn flows: isolated, it keeps its DNS only)
+    used_workloads = {f"{ns}/{name}" for (ns, name), mine in labels.items() if mine}
     used_namespaces = {ref.split("/", 1)[0] for ref in used_workloads}
     used_namespaces |= {ref for pair in ports for kind, ref in pair if kind == "namespace"}
     column = {name: i for i, name in enumerate(sorted(used_namespaces))}
