@@ -4,6 +4,7 @@ own field names: ``IP``, ``l4.TCP.flags.SYN``, ``is_reply``, ``Type``, ``source.
 from __future__ import annotations
 
 import json
+import zlib
 
 CILIUM_NOISE = (
     "k8s:io.cilium.k8s.policy.cluster=default",
@@ -18,7 +19,8 @@ def pod(ns: str, name: str, labels: dict, *, ip: str = "10.0.0.10", pod_name: st
     found = [f"k8s:{k}={v}" for k, v in sorted(labels.items())]
     found += [n.format(ns=ns) for n in CILIUM_NOISE] + ["k8s:pod-template-hash=6d4cf56db6"]
     found.append(f"k8s:io.cilium.k8s.policy.serviceaccount={name}")
-    ep = {"ID": 1201, "identity": 40000 + len(name), "namespace": ns, "labels": sorted(found), "pod_name": pod_name}
+    identity = 40000 + zlib.crc32("\n".join(sorted(found)).encode()) % 20000  # Cilium: one identity per label set
+    ep = {"ID": 1201, "identity": identity, "namespace": ns, "labels": sorted(found), "pod_name": pod_name}
     if workload:
         ep["workloads"] = [{"name": name, "kind": "Deployment"}]
     return {"endpoint": ep, "ip": ip}
