@@ -947,6 +947,8 @@ def hubble_capture(path: Path, spec: Spec, lines: int, seed: int = 13) -> None:
         ports = [named.get(p["port"], p["port"]) for p in f["ports"]] or [8080]
         allowed += [(src["workload"], target, int(port)) for port in ports]
     refs = list(pods)
+    # the connections the design refuses: a fixed set, as a cluster has (not a new pair every line)
+    refused = [(rng.choice(refs), rng.choice(refs)) for _ in range(2000)]
     dns = ("10.96.0.53", _hubble_pod("kube-system", {}, "coredns", {"k8s-app": "kube-dns"}, 99999, "10.96.0.53"))
     world = ("10.1.2.3", '{"identity":2,"labels":["reserved:world"]}')
     with path.open("w") as out:
@@ -957,16 +959,13 @@ def hubble_capture(path: Path, spec: Spec, lines: int, seed: int = 13) -> None:
                 s, d, port = allowed[rng.randrange(len(allowed))]
                 src, dst = rng.choice(pods[s]), rng.choice(pods[d])
             elif roll < 0.45:
-                src, dst, port = rng.choice(pods[rng.choice(refs)]), rng.choice(pods[rng.choice(refs)]), 6379
+                s, d = refused[rng.randrange(len(refused))]
+                src, dst, port = rng.choice(pods[s]), rng.choice(pods[d]), 6379
             elif roll < 0.50:
                 src, dst, port, protocol, flags = rng.choice(pods[rng.choice(refs)]), dns, 53, "UDP", ""
             elif roll < 0.52:
-                src, dst, port, verdict = (
-                    rng.choice(pods[rng.choice(refs)]),
-                    rng.choice(pods[rng.choice(refs)]),
-                    22,
-                    "DROPPED",
-                )
+                s, d = refused[rng.randrange(len(refused))]
+                src, dst, port, verdict = rng.choice(pods[s]), rng.choice(pods[d]), 22, "DROPPED"
             elif roll < 0.55:
                 src, dst, port = rng.choice(pods[rng.choice(refs)]), world, 443
             else:

@@ -17,6 +17,7 @@ backend after Service translation), never a Service's.
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import json
 import re
@@ -170,36 +171,42 @@ class Traffic:
 # ---------------------------------------------------------------- reading lines from a stream
 
 
+class _Raw(io.RawIOBase):
+    """Any ``read(n)`` stream as raw IO, so ``io.BufferedReader`` splits lines in C; counts the bytes."""
+
+    def __init__(self, stream, max_bytes: int):
+        self.stream, self.max_bytes, self.total = stream, max_bytes, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(len(buffer))
+        if not data:
+            return 0
+        self.total += len(data)
+        if self.total > self.max_bytes:
+            raise TooLarge(ERR_TOO_LARGE.format(limit=self.max_bytes))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def lines(stream, *, max_bytes: int = MAX_BYTES, chunk: int = CHUNK) -> Iterator[tuple[int, bytes | None]]:
     """(line number, line) for each line of ``stream``, read ``chunk`` bytes at a time; a line longer than
     ``MAX_LINE_BYTES`` comes as ``None`` (never held whole).  Raises :class:`TooLarge` past ``max_bytes``."""
-    number, total, rest, too_long = 0, 0, b"", False
+    reader = io.BufferedReader(_Raw(stream, max_bytes), chunk)
+    readline, limit, number = reader.readline, MAX_LINE_BYTES + 1, 0
     while True:
-        data = stream.read(chunk)
-        if not data:
-            break
-        total += len(data)
-        if total > max_bytes:
-            raise TooLarge(ERR_TOO_LARGE.format(limit=max_bytes))
-        parts = data.split(b"\n")
-        if too_long:  # still inside an over-long line: drop until its end
-            if len(parts) == 1:
-                continue
-            number += 1
+        raw = readline(limit)
+        if not raw:
+            return
+        number += 1
+        if len(raw) == limit and not raw.endswith(b"\n"):  # too long: drop the rest of it unread
+            while (rest := readline(limit)) and not rest.endswith(b"\n"):
+                pass
             yield number, None
-            too_long, rest = False, b""
-            parts = parts[1:]
-        parts[0] = rest + parts[0]
-        rest = parts.pop()
-        for part in parts:
-            number += 1
-            yield number, part if len(part) <= MAX_LINE_BYTES else None
-        if len(rest) > MAX_LINE_BYTES:
-            too_long, rest = True, b""
-    if too_long:
-        yield number + 1, None
-    elif rest:
-        yield number + 1, rest if len(rest) <= MAX_LINE_BYTES else None
+            continue
+        yield number, raw
 
 
 # ---------------------------------------------------------------- the readers
@@ -298,7 +305,7 @@ class HubbleReader(_Reader):
     """
 
     def passed_over(self, raw: bytes) -> bool:
-        at = raw.find(b'"is_reply":')
+        at = raw.rfind(b'"is_reply":')  # near the end (field 26 of 28)
         if at >= 0 and raw[at + 11 : at + 16] in (b"true,", b"true}", b" true"):
             return b'"DROPPED"' not in raw  # a reply
         # a TCP packet after the SYN (no "SYN":true anywhere) that is no policy-verdict event
@@ -348,15 +355,26 @@ class HubbleReader(_Reader):
             t.skip(number, f"destination_port {port!r} is not a port from 1 to 65535")
             return
         ip = get("IP") or {}
-        source = self._endpoint(number, get("source") or {}, ip.get("source"), (), "source")
+        ids = self._ids
+        ep = get("source") or {}
+        source = ids.get((ep.get("namespace"), ep.get("pod_name"), ep.get("identity")))  # a pod seen before
         if source is None:
-            return
-        destination = self._endpoint(
-            number, get("destination") or {}, ip.get("destination"), get("destination_names"), "destination"
-        )
+            source = self._endpoint(number, ep, ip.get("source"), (), "source")
+            if source is None:
+                return
+        ep = get("destination") or {}
+        destination = ids.get((ep.get("namespace"), ep.get("pod_name"), ep.get("identity")))
         if destination is None:
-            return
-        self.use(number, source, destination, protocol, port)
+            destination = self._endpoint(number, ep, ip.get("destination"), get("destination_names"), "destination")
+            if destination is None:
+                return
+        t.used += 1
+        key = (source, destination, protocol, port)
+        seen = t.connections.get(key)
+        if seen is None:
+            t.connections[key] = [1, number]
+        else:
+            seen[0] += 1
 
     def _endpoint(self, number: int, ep: dict, address, names, side: str) -> int | None:
         namespace = ep.get("namespace") or ""

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from . import analyze
-from .model import NAMESPACE_NAME_LABEL, Graph, Policy
+from .model import NAMESPACE_NAME_LABEL, Graph, Namespace, Policy, Workload
 from .traffic import Pod, Traffic
 
 
@@ -76,25 +76,58 @@ def _host(graph: Graph, endpoint) -> analyze.Host:
     )
 
 
+def _pod_graph(traffic: Traffic, hosts: list[analyze.Host]) -> tuple[Graph, dict[int, int]]:
+    """The observed pods as the workloads of a graph (one per distinct label set), with their namespaces' observed
+    labels: the truth table of a (protocol, port) then judges every pod-to-pod connection on it at once."""
+    position: dict[int, int] = {}
+    workloads, namespaces = [], {}
+    for i, host in enumerate(hosts):
+        if host.namespace is None:
+            continue
+        position[i] = len(workloads)
+        workloads.append(Workload(host.namespace, f"pod-{i}", tuple(sorted(host.labels.items())), host.ports))
+        namespaces.setdefault(host.namespace, host.namespace_labels)
+    graph = Graph(
+        namespaces=tuple(Namespace(n, tuple(sorted(labels.items()))) for n, labels in namespaces.items()),
+        workloads=tuple(workloads),
+    )
+    return graph, position
+
+
 def check(traffic: Traffic, graph: Graph, policies: list[Policy]) -> Check:
-    """Judge every used connection of ``traffic`` by ``policies`` (a design's NetworkPolicy export)."""
+    """Judge every used connection of ``traffic`` by ``policies`` (a design's NetworkPolicy export).
+
+    Pod-to-pod connections are looked up in ``analyze.matrix`` of their (protocol, port), computed once for all
+    observed pods; a connection with an end outside the cluster is judged on its own (``analyze.side_verdict``)."""
     by_namespace: dict[str, list[Policy]] = defaultdict(list)
     for policy in policies:
         by_namespace[policy.namespace].append(policy)
     hosts = [_host(graph, e) for e in traffic.endpoints]
+    pods, position = _pod_graph(traffic, hosts)
+    tables: dict[tuple[str, int], analyze.Matrix] = {}
 
-    def side(host: analyze.Host, direction: str, other: analyze.Host, protocol: str, port: int):
-        return analyze.side_verdict(by_namespace.get(host.namespace or "", []), host, direction, other, protocol, port)
+    def allows(s: int, d: int, protocol: str, port: int) -> bool:
+        if s in position and d in position:
+            table = tables.get((protocol, port))
+            if table is None:
+                table = tables[(protocol, port)] = analyze.matrix(pods, policies, protocol, port)
+            return table.allowed(position[s], position[d])
+        source, destination = hosts[s], hosts[d]
+        return analyze.connection(
+            by_namespace.get(source.namespace or "", []) + by_namespace.get(destination.namespace or "", []),
+            source,
+            destination,
+            protocol,
+            port,
+        ).allowed
 
     allowed = 0
     groups: dict[tuple[str, str, str, int], list] = {}
     for (s, d, protocol, port), (count, _) in traffic.connections.items():
-        source, destination = hosts[s], hosts[d]
-        egress = side(source, "egress", destination, protocol, port)
-        ingress = side(destination, "ingress", source, protocol, port)
-        if egress.allowed and ingress.allowed:
+        if allows(s, d, protocol, port):
             allowed += count
             continue
+        source, destination = hosts[s], hosts[d]
         key = (source.name, destination.name, protocol, port)
         found = groups.get(key)
         if found is None:
