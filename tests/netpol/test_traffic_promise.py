@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from editor.netpol import analyze, traffic, traffic_design
+from editor.netpol import analyze, traffic, traffic_check, traffic_design
 from editor.netpol.compile import compile_design
 from editor.netpol.render import manifests, to_yaml
 from tests.oracle import Pod as NcaPod
@@ -103,6 +103,7 @@ def _planned(pods, outside, lines):
     t = traffic.read(io.BytesIO(_capture(pods, outside, lines)))
     plan = traffic_design.plan(t)
     graph = plan.graph()
+    plan.traffic = t  # type: ignore[attr-defined]
     return plan, graph, compile_design(graph)
 
 
@@ -143,6 +144,17 @@ def test_the_export_allows_exactly_the_observed_connections_by_the_analyzer(clus
                 assert allowed == _expected(pods, outside, observed, a, b, protocol, port), (a, b, protocol, port)
             elif port == 53 and protocol in ("UDP", "TCP") and ha.is_pod:
                 assert allowed, (a, b, protocol, port)
+    # the check (truth tables per port) says the same of the capture itself: only what cannot be drawn is refused
+    result = traffic_check.check(plan.traffic, graph, policies)
+    fqdn = {address for address, name, _ in outside if name}
+    assert all(d.destination in fqdn or d.source == d.destination for d in result.denied), result.denied
+    hosts = [traffic_check._host(graph, e) for e in plan.traffic.endpoints]
+    one_by_one = sum(
+        count
+        for (s, d, protocol, port), (count, _) in plan.traffic.connections.items()
+        if analyze.connection(policies, hosts[s], hosts[d], protocol, port).allowed
+    )
+    assert result.allowed == one_by_one
     name = {"pod": lambda i: pods[i][0], "out": lambda i: outside[i][0]}
     drawable = [(name[s[0]](s[1]), name[d[0]](d[1])) for s, d, _, _, kind in lines if kind == "start"]
     dns = [line for line in lines if line[4] == "dns" and line[0][0] == "pod"]
