@@ -149,8 +149,8 @@ class Traffic:
 
     def skip(self, line: int, reason: str) -> None:
         self.skipped_count += 1
-        if len(self.skipped) < MAX_SKIPPED:
-            self.skipped.append(Skipped(line, reason))
+        if len(self.skipped) < MAX_SKIPPED:  # a reason may quote the line: keep it short
+            self.skipped.append(Skipped(line, reason if len(reason) <= 300 else reason[:299] + "…"))
 
     def why_nothing(self) -> str:
         """Why no line was used, in words (for the 400)."""

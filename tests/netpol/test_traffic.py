@@ -81,6 +81,11 @@ def test_unreadable_lines_are_skipped_with_their_line_number():
     assert (t.flows, t.used) == (4, 1)
 
 
+def test_a_skip_reason_quoting_the_line_stays_short():
+    t = read(b'{"' + b"k" * 5000 + b'": 1}\n')
+    assert len(t.skipped[0].reason) <= 300
+
+
 def test_reserved_endpoints_other_than_world_are_skipped_with_the_reason():
     t = read(body(flow(reserved("host"), API, 8080), flow(API, reserved("kube-apiserver"), 6443)))
     assert [s.reason for s in t.skipped] == [
