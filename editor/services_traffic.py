@@ -40,7 +40,11 @@ def traffic_plan(*, stream, format: str = "hubble", group: str = "dns") -> tuple
     observed = traffic.read(stream, format)
     plan = traffic_design.plan(observed, group)
     if not plan.used:
-        raise NoUsableFlow(traffic.ERR_NO_FLOW.format(why=observed.why_nothing()))
+        why = observed.why_nothing()
+        if observed.used:  # starts were there, but none a design can draw
+            first = next((s["reason"] for s in plan.skipped if "→" in s["reason"]), "")
+            why = f"{observed.used:,} connection start(s), none a design can draw ({first})"
+        raise NoUsableFlow(traffic.ERR_NO_FLOW.format(why=why))
     return observed, plan
 
 

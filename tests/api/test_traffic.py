@@ -79,6 +79,15 @@ def test_a_body_without_a_used_line_is_400_and_saves_nothing(api):
     assert not models.Design.objects.exists()
 
 
+def test_a_body_of_only_undrawable_connections_is_400_saying_why(api):
+    other = pod("shop", "web", {"app": "web"}, ip="10.0.1.99", pod_name="web-6d4cf56db6-other")
+    response = post(api, body(flow(WEB, other, 7946)))
+    assert response.status_code == 400
+    assert "none a design can draw" in response.json()["errors"][0]["message"]
+    assert "talks to itself" in response.json()["errors"][0]["message"]
+    assert not models.Design.objects.exists()
+
+
 def test_an_empty_body_is_400(api):
     response = post(api, b"")
     assert response.status_code == 400
