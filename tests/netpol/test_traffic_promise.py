@@ -187,3 +187,81 @@ def test_the_export_allows_exactly_the_observed_connections_by_nca(cluster):
         if _expected(pods, outside, observed, workload[a.key], workload[b.key], protocol, port)
     }
     assert {c for c in allowed if not c[0].startswith("kube-system/")} == expected
+
+
+# ---------------------------------------------------------------- the same promise for Inspektor Gadget records
+
+
+def _ig_capture(pods, outside, lines) -> bytes:
+    """Each start as Inspektor Gadget records it: OUTGOING on the source pod, HOST on the destination pod."""
+    import json
+
+    def local(i: int) -> dict:
+        ref, ep, labels = pods[i]
+        return {
+            "type": "normal",
+            "namespace": ref.split("/")[0],
+            "pod": ep["endpoint"]["pod_name"],
+            "podLabels": {**labels, "pod-template-hash": "6d4cf56db6"},
+            "podIP": ep["ip"],
+        }
+
+    def remote(end) -> dict:
+        if end[0] == "out":
+            return {"remoteKind": "other", "remoteOther": outside[end[1]][0]}
+        ref, ep, labels = pods[end[1]]
+        return {
+            "remoteKind": "pod",
+            "remotePodNamespace": ref.split("/")[0],
+            "remotePodName": ep["endpoint"]["pod_name"],
+            "remotePodLabels": {**labels, "pod-template-hash": "6d4cf56db6"},
+        }
+
+    records = []
+    for src, dst, protocol, port, kind in lines:
+        if protocol == "SCTP":
+            continue  # Inspektor Gadget traces TCP and UDP
+        if kind == "dns" and src[0] == "pod":
+            records.append(
+                {
+                    **local(src[1]),
+                    "pktType": "OUTGOING",
+                    "proto": "udp",
+                    "port": 53,
+                    "remoteKind": "svc",
+                    "remoteServiceNamespace": "kube-system",
+                    "remoteServiceName": "kube-dns",
+                }
+            )
+        if kind != "start":
+            continue
+        if src[0] == "pod":
+            records.append(
+                {**local(src[1]), "pktType": "OUTGOING", "proto": protocol.lower(), "port": port, **remote(dst)}
+            )
+        if dst[0] == "pod":
+            records.append({**local(dst[1]), "pktType": "HOST", "proto": protocol.lower(), "port": port, **remote(src)})
+    return b"".join(json.dumps(r).encode() + b"\n" for r in records)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clusters())
+def test_ig_records_keep_the_same_promise_by_the_analyzer(cluster):
+    pods, outside, lines = cluster
+    lines = [line for line in lines if line[2] != "SCTP"]
+    no_names = [(address, "", ep) for address, _, ep in outside]
+    t = traffic.read(io.BytesIO(_ig_capture(pods, outside, lines)), "ig")
+    graph = traffic_design.plan(t).graph()
+    policies = compile_design(graph)
+    observed = _observed(pods, no_names, lines)
+    hosts = [
+        (ref, analyze.Host(namespace=ref.split("/")[0], labels=labels, namespace_labels=_ns_labels(ref), name=ref))
+        for ref, _, labels in _seen(pods, lines)
+    ]
+    hosts += [(address, analyze.Host.outside(address)) for address, _, _ in outside]
+    for (a, ha), (b, hb) in itertools.permutations(hosts, 2):
+        if not ha.is_pod and not hb.is_pod:
+            continue
+        for protocol, port in PROBES:
+            allowed = analyze.connection(policies, ha, hb, protocol, port).allowed
+            assert allowed == _expected(pods, no_names, observed, a, b, protocol, port), (a, b, protocol, port)
