@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from editor.api import analysis, docs, sharing, views
+from editor.api import analysis, docs, sharing, traffic, views
 
 router = SimpleRouter()
 router.register("designs", views.DesignViewSet, basename="design")
@@ -14,6 +14,9 @@ urlpatterns = [
     path("docs/", docs.SwaggerView.as_view(), name="api-docs"),
     # import, reachability, truth table (issue 4); before the router so "import" is not read as an id
     path("designs/import/", analysis.DesignImportView.as_view(), name="api-design-import"),
+    # observed traffic (issue 13: editor/api/traffic.py)
+    path("designs/from-traffic/", traffic.DesignFromTrafficView.as_view(), name="api-design-from-traffic"),
+    path("designs/<int:pk>/traffic-check/", traffic.TrafficCheckView.as_view(), name="api-design-traffic-check"),
     path("designs/<int:pk>/reachability/", analysis.ReachabilityView.as_view(), name="api-design-reachability"),
     path("designs/<int:pk>/matrix/", analysis.MatrixView.as_view(), name="api-design-matrix"),
     path("designs/<int:pk>/connections/", analysis.ConnectionsView.as_view(), name="api-design-connections"),

@@ -5,6 +5,7 @@ from editor.web import accounts as views_accounts
 from editor.web import analysis as views_analysis
 from editor.web import history as views_history
 from editor.web import sharing as views_sharing
+from editor.web import traffic as views_traffic
 from editor.web import views
 
 urlpatterns = [
@@ -19,6 +20,12 @@ urlpatterns = [
     path("designs/new/template/", views.design_create_from_template, name="design-create-template"),
     # import, connections, check a connection, truth table, kept policies (editor/web/analysis.py)
     path("designs/import/", views_analysis.design_import, name="design-import-page"),
+    # observed traffic (issue 13: editor/web/traffic.py)
+    path("designs/from-traffic/", views_traffic.design_from_traffic, name="design-from-traffic"),
+    path(
+        "designs/from-traffic/preview/", views_traffic.design_from_traffic_preview, name="design-from-traffic-preview"
+    ),
+    path("designs/<int:pk>/traffic-check/", views_traffic.design_traffic_check, name="design-traffic-check"),
     path("designs/<int:pk>/analysis/", views_analysis.design_analysis, name="design-analysis"),
     path("designs/<int:pk>/check/", views_analysis.design_check, name="design-check"),
     path("designs/<int:pk>/matrix/", views_analysis.design_matrix, name="design-matrix"),
