@@ -1026,7 +1026,6 @@ def export_target_figures(report: Report, size: tuple[int, int], repeat: int, lo
                 verdict(ok),
                 f"{ratio:.2f}× the networkpolicy export (median {ms(base)}); as JSON {ms(json_times[target].median)}, "
                 f"{json_times[target].median / json_base:.2f}× the networkpolicy JSON",
-
             )
         )
 
