@@ -20,7 +20,7 @@ INVALID_MANIFEST = "invalid-manifest"
 
 # checks whose subject is a workload (its ref is also often a policy's: the code decides)
 WORKLOAD_CODES = frozenset(
-    {lint.MISSING_DNS, lint.DNS_BLOCKED_UDP, lint.DNS_BLOCKED_TCP, lint.NOT_ISOLATED, lint.SELECTOR_OVERLAP}
+    {lint.MISSING_DNS, lint.NOT_ISOLATED, lint.SELECTOR_OVERLAP}
 )
 # the field a policy-wide finding is about
 POLICY_FIELD = {lint.SELECTOR_MATCHES_NOTHING: "spec.podSelector", lint.SELECTOR_OVERLAP: "spec.podSelector"}
