@@ -802,19 +802,22 @@ def _restore_rows(design: models.Design, current, target):
         _MODELS[section].objects.filter(design=design, pk__in=plan[section + "-gone"]).delete()
     written: dict[str, list] = {}
     for section in ("namespaces", "workloads", "externals", "flows", "policies"):
-        out = []
+        have, model = current.section(section), _MODELS[section]
+        kept, new = [], []
         for rec, pk in plan[section]:
             rec = _remapped(section, rec, remap)
-            fields = _ROW_FIELDS[section](rec)
-            if pk is not None and pk in current.section(section):
-                if current.section(section)[pk] != replace(rec, pk=pk):
-                    _MODELS[section].objects.filter(pk=pk).update(**fields)
+            if pk is not None and pk in have:
+                if have[pk] != replace(rec, pk=pk):
+                    model.objects.filter(pk=pk).update(**_ROW_FIELDS[section](rec))
+                kept.append(replace(rec, pk=pk))
             else:
-                row = _MODELS[section].objects.create(design=design, **({"pk": pk} if pk is not None else {}), **fields)
-                remap[(section, rec.pk)] = row.pk
-                pk = row.pk
-            out.append(replace(rec, pk=pk))
-        written[section] = out
+                given = {"pk": pk} if pk is not None else {}
+                new.append((rec, model(design=design, **given, **_ROW_FIELDS[section](rec))))
+        model.objects.bulk_create([row for _, row in new], batch_size=2000)  # pks come back (RETURNING)
+        for rec, row in new:
+            remap[(section, rec.pk)] = row.pk
+            kept.append(replace(rec, pk=row.pk))
+        written[section] = kept
     return replace(
         current,
         settings=target.settings,

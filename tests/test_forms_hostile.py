@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from editor import forms, services
+from editor import services
+from editor.web import forms
 
 pytestmark = pytest.mark.django_db
 
