@@ -197,6 +197,9 @@ class Revision(models.Model):
     delta = models.JSONField(null=True, blank=True, help_text="Splices [section, index, count, items] of the last.")
     base = models.PositiveIntegerField(null=True, blank=True, help_text="The revision with the whole snapshot.")
     stamp = models.DateTimeField(null=True, blank=True, help_text="The design's `updated` at this revision.")
+    findings = models.JSONField(
+        null=True, blank=True, help_text="The design's findings at this revision, as worked out (editor.state)."
+    )
     created = models.DateTimeField(auto_now_add=True)
     # The undo/redo cursor.  ``state`` is the number of the change revision whose content this revision has:
     # its own number for a change, the revision it went back (or forward) to for an undo or redo.  The design's

@@ -162,6 +162,7 @@ def _record(
         delta=delta,
         base=base,
         stamp=design.updated,
+        findings=[f.as_dict() for f in state.findings] if state is not None else None,
         state=design.revision,
         undo_to=(latest.state or latest.number) if latest is not None else None,
     )

@@ -234,3 +234,19 @@ def test_a_duplicate_is_made_in_one_transaction_and_equals_the_original(three_ti
     copy = services.design_duplicate(design=three_tier, owner=three_tier.owner)
     assert selectors.design_state(copy).yaml == selectors.design_state(three_tier).yaml
     assert copy.revisions.count() == 2  # created, then filled: both in the same transaction
+
+
+def test_a_process_that_kept_nothing_opens_a_design_with_the_findings_stored_with_its_revision(three_tier):
+    selectors.design_state(three_tier)  # kept: the edit's revision stores the findings it worked out
+    services.flow_create(design=three_tier, source={"workload": "shop/frontend"}, destination={"workload": "shop/db"})
+    three_tier.refresh_from_db()
+    expected = fresh(three_tier)
+    forget()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("editor.state.state.LintState.full", lambda *a: pytest.fail("linted the whole design"))
+        opened = selectors.design_state(three_tier)
+        assert opened.findings == expected.findings
+    # the first edit after it lints (whole, once) and derives as usual
+    services.flow_delete(flow=three_tier.flows.order_by("-pk").first())
+    three_tier.refresh_from_db()
+    assert_equal_states(selectors.design_state(three_tier), fresh(three_tier))

@@ -7,7 +7,9 @@ Lifecycle
    last ``KEPT_DESIGNS`` designs).  On a miss it catches the kept state up with the typed changes the
    revisions between hold (another process made them), or it loads the design's rows as plain records (five
    queries, no model instances) and derives the new state from the kept one by their difference, or, with
-   nothing kept, builds it from scratch.  A state is kept only when no change landed while it was read.
+   nothing kept, builds it from scratch, taking the findings stored with the revision (the lint is worked out
+   when the first edit needs it) or storing them there.  A state is kept only when no change landed while it
+   was read.
 2. **Forward.** A service writes rows, bumps the design's revision, and hands ``advance`` the typed change it
    made (``changes.Put``/``Drop``/``Settings``); ``advance`` applies it to the kept state of the revision
    before (incremental compile, lint and rendering) and keeps the result.  The same change, as JSON, is the
@@ -73,12 +75,18 @@ def state_of(design: Any) -> DesignState:
             return newer
     before = store._stored_key(design.pk)
     parts = load_parts(design)
+    findings = None
     if kept is not None:
         state = kept.apply(changes.diff(kept.parts, parts), revision=design.revision, stamp=design.updated)
     else:
-        state = DesignState.build(design_pk=design.pk, revision=design.revision, stamp=design.updated, parts=parts)
+        findings = store.stored_findings(design)
+        state = DesignState.build(
+            design_pk=design.pk, revision=design.revision, stamp=design.updated, parts=parts, findings=findings
+        )
     if before == key and store._stored_key(design.pk) == key:  # no change landed while the rows were read
         store.keep(state)
+        if kept is None and findings is None:
+            store.store_findings(design, state)
     return state
 
 

@@ -110,7 +110,8 @@ class DesignState:
         values: dict[str, dict[int, Any]],
         graph: nm.Graph,
         compilation: Compilation,
-        lint: LintState,
+        lint: LintState | None,
+        findings: list[Finding] | None = None,
         inherited: DesignState | None = None,
     ):
         self.design_pk, self.revision, self.stamp = design_pk, revision, stamp
@@ -118,7 +119,8 @@ class DesignState:
         self._values = values
         self.graph = graph
         self.compilation = compilation
-        self.lint = lint
+        self._lint = lint
+        self._stored_findings = findings  # kept with the revision: the lint is worked out only when an edit needs it
         self._lock = threading.RLock()
         self._rendered: dict[str, dict[int, tuple[nm.Policy, Any]]] = {"manifest": {}, "json": {}, "preview": {}}
         # what the state before rendered, by policy: an unchanged policy's output is taken from there
@@ -129,7 +131,10 @@ class DesignState:
 
     @classmethod
     @without_gc  # thousands of value objects, no cycles: see editor/netpol/gcpause.py
-    def build(cls, *, design_pk: int, revision: int, stamp: Any, parts: Parts) -> DesignState:
+    def build(
+        cls, *, design_pk: int, revision: int, stamp: Any, parts: Parts, findings: list[Finding] | None = None
+    ) -> DesignState:
+        """A state from scratch; ``findings`` are the revision's as stored with it (then the lint waits)."""
         values = {
             section: {pk: _value(section, rec, parts) for pk, rec in parts.section(section).items()}
             for section in ("namespaces", "workloads", "externals", "flows", "policies")
@@ -144,7 +149,8 @@ class DesignState:
             values=values,
             graph=graph,
             compilation=compilation,
-            lint=LintState.full(graph, compilation.policies),
+            lint=None if findings is not None else LintState.full(graph, compilation.policies),
+            findings=findings,
         )
 
     @without_gc
@@ -265,7 +271,20 @@ class DesignState:
         return self.compilation.policies
 
     @property
+    def lint(self) -> LintState:
+        """The incremental lint of this state (worked out whole here when the state was built with stored
+        findings: the next edit derives from it)."""
+        if self._lint is None:
+            lint = LintState.full(self.graph, self.compilation.policies)
+            with self._lock:
+                if self._lint is None:
+                    self._lint = lint
+        return self._lint
+
+    @property
     def findings(self) -> list[Finding]:
+        if self._lint is None and self._stored_findings is not None:
+            return self._stored_findings
         return self.lint.findings
 
     def snapshot(self) -> dict[str, Any]:

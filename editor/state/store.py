@@ -8,6 +8,7 @@ from typing import Any
 
 from editor import models
 from editor.netpol.gcpause import without_gc
+from editor.netpol.lint import Finding
 from editor.state import changes as ch
 from editor.state.records import (
     ExternalRec,
@@ -146,6 +147,23 @@ def load_parts(design: models.Design) -> Parts:
         ordered(flows),  # type: ignore[arg-type]
         ordered(policies),  # type: ignore[arg-type]
     )
+
+
+def stored_findings(design: models.Design) -> list[Finding] | None:
+    """The findings kept with the design's current revision (``None`` when none were)."""
+    found = (
+        models.Revision.objects.filter(design_id=design.pk, number=design.revision, stamp=design.updated)
+        .values_list("findings", flat=True)
+        .first()
+    )
+    return None if found is None else [Finding(**f) for f in found]
+
+
+def store_findings(design: models.Design, state: DesignState) -> None:
+    """Keep the findings worked out for the current revision with it, for the next process that opens it."""
+    models.Revision.objects.filter(
+        design_id=design.pk, number=state.revision, stamp=state.stamp, findings__isnull=True
+    ).update(findings=[f.as_dict() for f in state.findings])
 
 
 def _stored_key(pk: int) -> tuple[int, Any] | None:
