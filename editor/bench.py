@@ -629,6 +629,16 @@ def run(
     groups: list[tuple[str, Callable[[], None]]] = [
         ("compile", lambda: compile_figures(report, sizes, repeat=2 if quick else 7, log=log)),
         ("edits", lambda: django_figures(report, sizes, edits=3 if quick else 40, log=log)),
+        (
+            "edit kinds",
+            lambda: edit_kind_figures(
+                report,
+                sizes[0] if quick else (1000, 50),
+                repeat=3 if quick else 30,
+                log=log,
+                cold_sizes=() if quick else ((5000, 100),),
+            ),
+        ),
         ("truth table", lambda: matrix_figures(report, 100 if quick else 1000, repeat=2 if quick else 5, log=log)),
         ("import", lambda: import_figures(report, sizes[-1], repeat=1 if quick else 3, log=log)),
         (
@@ -1029,6 +1039,7 @@ def export_target_figures(report: Report, size: tuple[int, int], repeat: int, lo
             )
         )
 
+
 # ---------------------------------------------------------------- observed traffic (issue 13)
 
 TRAFFIC_LINES = 500_000  # real-sized (about 2 KB) hubble lines: about 1 GB
@@ -1254,5 +1265,164 @@ def traffic_figures(report: Report, *, quick: bool, log) -> None:
                 f"{check_cpu:.2f} s CPU; JSON parsing alone {parsed.median:.2f} s ({parse_cpu:.2f} s CPU); "
                 f"{checked.checked:,} checked, {len(checked.denied):,} "
                 "denied groups; includes loading and compiling the design",
+            )
+        )
+
+
+# ---------------------------------------------------------------- every kind of edit, cold open, memory (issue 10)
+
+
+def _rss_bytes() -> int:
+    """The process's resident set size now (Linux), in bytes."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def edit_kind_figures(report: Report, size: tuple[int, int], repeat: int, log, cold_sizes=()) -> None:
+    """Each kind of edit through the API and the editor (htmx), one after another on one design as a user makes
+    them; opening a design in a process that kept nothing; the memory a kept design takes."""
+    import itertools
+
+    from django.contrib.auth import get_user_model
+    from django.test.utils import override_settings
+
+    from editor import models, state
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-kinds")
+    api, page = api_client(user), session_client(user)
+    workloads, namespaces = size
+    spec = synthetic_spec(workloads, namespaces)
+    label = f"{workloads:,} workloads / {namespaces} ns / {len(spec.flows):,} flows"
+    design = spec_design_create(owner=user, spec=spec, name=f"kinds {workloads}")
+    base = f"/api/v1/designs/{design.pk}/"
+    n = itertools.count(1)
+    rows = {
+        kind: list(model.objects.filter(design=design).order_by("pk").values_list("pk", flat=True)[:200])
+        for kind, model in (("workload", models.Workload), ("namespace", models.Namespace), ("flow", models.Flow))
+    }
+    pick = {kind: itertools.cycle(pks) for kind, pks in rows.items()}
+
+    def call(client, method: str, path: str, body=None, **extra) -> None:
+        if client is api:
+            response = getattr(client, method)(path, body, content_type="application/json")
+            ok = response.status_code in (200, 201, 204)
+        else:
+            response = client.post(path, body or {}, headers={"hx-request": "true"})
+            ok = response.status_code == 200 and 'id="warnings"' in response.content.decode()
+        if not ok:
+            raise RuntimeError(f"{method} {path} answered {response.status_code}: {response.content[:300]!r}")
+        response.content  # noqa: B018  (rendered whole, as a server would)
+
+    def api_then_read(method: str, path: str, body=None) -> Callable[[], None]:
+        def edit() -> None:
+            call(api, method, base + path(), body() if callable(body) else body)
+            call(api, "get", base + "warnings/")
+            call(api, "get", base + "manifests/")
+
+        return edit
+
+    api_edits = {
+        "add a workload": api_then_read(
+            "post", lambda: "workloads/", lambda: {"namespace": spec.namespaces[0]["name"], "name": f"k{next(n)}"}
+        ),
+        "relabel a workload": api_then_read(
+            "patch",
+            lambda: f"workloads/{next(pick['workload'])}/",
+            lambda: {"labels": {"app": f"v{next(n)}", "tier": "bench"}},
+        ),
+        "rename a workload": api_then_read(
+            "patch", lambda: f"workloads/{next(pick['workload'])}/", lambda: {"name": f"r{next(n)}"}
+        ),
+        "move a workload": api_then_read(
+            "patch", lambda: f"workloads/{next(pick['workload'])}/", lambda: {"x": next(n), "y": 10}
+        ),
+        "relabel a namespace": api_then_read(
+            "patch", lambda: f"namespaces/{next(pick['namespace'])}/", lambda: {"labels": {"team": f"t{next(n)}"}}
+        ),
+        "add an external": api_then_read(
+            "post", lambda: "externals/", lambda: {"name": f"x{next(n)}", "cidr": f"10.{next(n) % 250}.0.0/16"}
+        ),
+        "change a flow's ports": api_then_read(
+            "patch",
+            lambda: f"flows/{next(pick['flow'])}/",
+            lambda: {"ports": [{"protocol": "TCP", "port": 1000 + next(n) % 5000}]},
+        ),
+        "change a setting (description)": api_then_read("patch", lambda: "", lambda: {"description": f"d{next(n)}"}),
+        "restore the revision before": api_then_read(
+            "post",
+            lambda: (
+                f"revisions/{models.Design.objects.values_list('revision', flat=True).get(pk=design.pk) - 1}/restore/"
+            ),
+        ),
+    }
+    node_refs = itertools.cycle(f"{w['namespace']}/{w['name']}" for w in spec.workloads[:200])
+    namespace_rows = itertools.cycle(models.Namespace.objects.filter(design=design).values_list("pk", "name")[:50])
+
+    def relabel_namespace() -> None:
+        pk, name = next(namespace_rows)
+        call(page, "post", f"/designs/{design.pk}/namespaces/{pk}/", {"name": name, "labels": f"team=t{next(n)}"})
+
+    page_edits = {
+        "move a workload": lambda: call(
+            page, "post", f"/designs/{design.pk}/move/", {"node": f"workload:{next(node_refs)}", "x": next(n), "y": 10}
+        ),
+        "relabel a namespace": relabel_namespace,
+        "undo": lambda: call(page, "post", f"/designs/{design.pk}/undo/"),
+    }
+    with override_settings(DEBUG=False):
+        page.get(f"/designs/{design.pk}/")
+        for group, edits in (("API", api_edits), ("editor (htmx)", page_edits)):
+            for name, edit in edits.items():
+                log(f"{group}: {name} {label}")
+                try:
+                    timing = timed(edit, repeat, warmup=2)
+                except RuntimeError as error:
+                    not_measured(report, f"{group} edit: {name}", label, "p50 ≤ 30 ms, p95 ≤ 60 ms", str(error)[:200])
+                    continue
+                ok = timing.median <= 0.030 and timing.p95 <= 0.060
+                note = "then GET warnings + GET manifests" if group == "API" else "canvas, preview, warnings back"
+                report.add(Row(f"{group} edit: {name}", label, timing, "p50 ≤ 30 ms, p95 ≤ 60 ms", verdict(ok), note))
+        for cold_size in (size, *cold_sizes):
+            if cold_size == size:
+                cold_design, cold_label = design, label
+            else:
+                cold_spec = synthetic_spec(*cold_size)
+                cold_design = spec_design_create(owner=user, spec=cold_spec, name=f"cold {cold_size[0]}")
+                cold_label = f"{cold_size[0]:,} workloads / {cold_size[1]} ns / {len(cold_spec.flows):,} flows"
+                page.get(f"/designs/{cold_design.pk}/")  # its revision keeps the findings worked out
+            target = 0.250 if cold_size[0] <= 1000 else 1.2
+            for name, path in (
+                ("editor page", f"/designs/{cold_design.pk}/"),
+                ("API manifests", f"/api/v1/designs/{cold_design.pk}/manifests/"),
+            ):
+                client = page if name == "editor page" else api
+                timing = timed(
+                    lambda c=client, p=path: c.get(p).content, max(3, repeat // 8), warmup=1, setup=state.forget
+                )
+                report.add(
+                    Row(
+                        f"open a design in a process that kept nothing: {name}",
+                        cold_label,
+                        timing,
+                        f"≤ {ms(target)}",
+                        verdict(timing.median <= target),
+                        "GET, after editor.state.forget(): rows loaded, compiled; findings from the revision",
+                    )
+                )
+        biggest = (cold_design, cold_label)
+        state.forget()
+        gc.collect()
+        before = _rss_bytes()
+        page.get(f"/api/v1/designs/{biggest[0].pk}/warnings/")
+        gc.collect()
+        grown = (_rss_bytes() - before) / 2**20
+        report.add(
+            Row(
+                "memory of a kept design (RSS increase)",
+                biggest[1],
+                None,
+                "≤ 150 MB" if "5,000" in biggest[1] else "measured",
+                verdict(grown <= 150),
+                f"{grown:.0f} MB: the process's RSS before and after it keeps the design's state",
             )
         )
