@@ -159,6 +159,39 @@ def revision_snapshot(revision: models.Revision) -> dict:
     return snapshot
 
 
+def revision_snapshots(design: models.Design, low: int, high: int) -> dict[int, dict]:
+    """revision number → the whole design as it was then, for the revisions ``low`` to ``high`` (read in one
+    query from the newest whole snapshot at or before ``low``); a revision after a gap in the chain is left out."""
+    first = (
+        models.Revision.objects.filter(design=design, number__lte=low)
+        .order_by("-number")
+        .values_list("number", "base")
+        .first()
+    )
+    if first is None:
+        return {}
+    number, base = first
+    rows = (
+        models.Revision.objects.filter(design=design, number__gte=min(base or number, number), number__lte=high)
+        .order_by("number")
+        .values_list("number", "snapshot", "delta")
+    )
+    out: dict[int, dict] = {}
+    current: dict | None = None
+    for number, snapshot, delta in rows:
+        if snapshot is not None:
+            current = snapshot
+        elif current is not None and changes.is_change_json(delta):
+            current = snapshot_of(changes.apply(parts_of_snapshot(current), changes.from_json(delta)))
+        elif current is not None and delta is not None:
+            current = _apply_splices(current, delta)
+        else:
+            current = None  # a chain with a gap: say nothing rather than something wrong
+        if current is not None and number >= low:
+            out[number] = current
+    return out
+
+
 def _apply_splices(snapshot: dict, delta: list) -> dict:
     """An older revision's delta: splices ``[section, index, count, items, pks]`` of the snapshot's lists."""
     out = dict(snapshot)

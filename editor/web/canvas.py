@@ -472,7 +472,7 @@ def _draw_grouped(data: DesignState, sel: str, source: str, warned: set[str], ex
     # Looked up by the flow's columns (four thousand flows at 1,000 workloads: this loop is the hot one).
     shown_by: dict[str, dict] = {
         "workload": {
-            row.__dict__["id"]: ("workload", w.ref) if w.namespace in expanded else ("namespace", w.namespace)
+            row.pk: ("workload", w.ref) if w.namespace in expanded else ("namespace", w.namespace)
             for row, w in zip(data.workloads, data.graph.workloads, strict=True)
         },
         "namespace": {ns.pk: ("namespace", ns.name) for ns in data.namespaces},

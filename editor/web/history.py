@@ -34,38 +34,6 @@ POLICIES_SHOWN = 40  # changed policies shown with their YAML on a revision's pa
 ERR_BAD_REVISION = "The form did not say which revision you were looking at: reload the page and try again."
 
 
-def _snapshots(design: models.Design, low: int, high: int) -> dict[int, dict]:
-    """The whole snapshot of every revision numbered ``low`` to ``high``, in one query: from the newest whole
-    snapshot at or before ``low``, each later revision is its own snapshot or the one before with its delta."""
-    first = (
-        models.Revision.objects.filter(design=design, number__lte=low)
-        .order_by("-number")
-        .values_list("number", "base")
-        .first()
-    )
-    if first is None:
-        return {}
-    number, base = first
-    start = number if base is None else min(base, number)
-    rows = (
-        models.Revision.objects.filter(design=design, number__gte=start, number__lte=high)
-        .order_by("number")
-        .values_list("number", "snapshot", "delta")
-    )
-    out: dict[int, dict] = {}
-    current: dict | None = None
-    for number, snapshot, delta in rows:
-        if snapshot is not None:
-            current = snapshot
-        elif current is not None and delta is not None:
-            current = selectors.apply_delta(current, delta)
-        else:
-            current = None  # a chain with a gap: say nothing rather than something wrong
-        if current is not None and number >= low:
-            out[number] = current
-    return out
-
-
 def _what_changed(design: models.Design, revisions: list[models.Revision]) -> dict[int, list[str]]:
     """revision number → what it changed, in words, for the newest few of ``revisions`` (newest first);
     left out where the words would only repeat the summary."""
@@ -73,7 +41,7 @@ def _what_changed(design: models.Design, revisions: list[models.Revision]) -> di
     described = revisions[:limit]
     if not described:
         return {}
-    snapshots = _snapshots(design, max(1, described[-1].number - 1), described[0].number)
+    snapshots = selectors.revision_snapshots(design, max(1, described[-1].number - 1), described[0].number)
     out = {}
     for revision in described:
         after = snapshots.get(revision.number)
