@@ -167,6 +167,7 @@ class Index:
             other._set_policies(policies)
             return other
         other._selecting = {}
+        other._host_tables = {}
         other._policy_position = {id(p): i for i, p in enumerate(policies)}
         other.by_namespace = _patched(self.by_namespace, removed, inserted, _namespace_of)
         other._policies_by_label = _patched(self._policies_by_label, removed, inserted, self._label_key)
@@ -178,6 +179,7 @@ class Index:
         for policy in policies:
             self.by_namespace[policy.namespace].append(policy)
         self._selecting: dict[tuple[str | None, str, str], list[Policy]] = {}
+        self._host_tables: dict[tuple[str | None, str, str], list[_RuleTable]] = {}
         # policies by (namespace, rarest label of their pod selector); the rest (no matchLabels) per namespace
         self._policy_position = {id(p): i for i, p in enumerate(policies)}
         self._policies_by_label: dict[tuple[str, str, str], list[Policy]] = defaultdict(list)
@@ -363,21 +365,30 @@ class Index:
 
         ``probed_ports``: the ports of the rule the probes come from (resolved on the same destination); a rule of
         ``host`` with the same ports allows every probe (a drawn flow's two sides do)."""
-        selecting = self.selecting(host, direction)
-        if not selecting:
+        key = (host.namespace, host.name, direction)
+        tables = self._host_tables.get(key)
+        if tables is None:
+            tables = self._host_tables[key] = [
+                self._policy_table(p, direction) for p in self.selecting(host, direction)
+            ]
+        if not tables:
             return []
         ref = other.ref
         port_lists: list[tuple[Port, ...]] = []
-        for policy in selecting:
-            table = self._policy_table(policy, direction)
-            port_lists += table.any_peer
-            port_lists += table.by_ref.get(ref, ())
+        for table in tables:
+            found = table.by_ref.get(ref)
+            if found:
+                if () in found or (probed_ports and probed_ports in found):
+                    return []  # a rule allows every port, or every port the probes come from
+                port_lists += found
+            if table.any_peer:
+                port_lists += table.any_peer
             if table.many:
                 port_lists += [ports for refs, ports in table.many if ref in refs]
         if not port_lists:
             return list(probes)
         if not all(port_lists) or (probed_ports and probed_ports in port_lists):
-            return []  # a rule allows every port, or every port the probes come from
+            return []
         destination_ports = other.ports if direction == "egress" else host.ports
         return [
             (protocol, port)

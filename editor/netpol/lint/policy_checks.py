@@ -233,6 +233,8 @@ def redundant_rule_of(index: Index, policy: Policy) -> list[Finding]:
         for k, r in enumerate(rules):
             for port in r.ports:
                 by_port.setdefault(port, set()).add(k)
+        if not portless and all(len(ks) == 1 for ks in by_port.values()):
+            continue  # no two rules share a port, and none has every port: none covers another
         for i, rule in enumerate(rules):
             candidates = sorted(set(portless) | by_port[rule.ports[0]]) if rule.ports else portless
             for k in candidates:
