@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from editor import models, selectors
@@ -131,8 +131,8 @@ def _chains(design: models.Design, latest: models.Revision | None) -> int | None
     base = latest.base if latest.base is not None else latest.number
     if design.revision - base >= FULL_SNAPSHOT_EVERY:
         return None
-    if latest.number == base:
-        return base if design.revisions.filter(number=base, snapshot__has_key="policy_ids").exists() else None
+    if latest.number == base:  # a whole snapshot: one written since revisions keep part ids names them
+        return base if latest.keeps_ids else None
     return base if changes.is_change_json(latest.delta) else None
 
 
@@ -143,6 +143,7 @@ def _record(
         design.revisions.exclude(number=design.revision)
         .order_by("-number")
         .only("design", "number", "state", "base", "delta")
+        .annotate(keeps_ids=ExpressionWrapper(Q(snapshot__has_key="policy_ids"), output_field=BooleanField()))
         .first()
     )
     base = _chains(design, latest) if change is not None else None
