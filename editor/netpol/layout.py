@@ -29,10 +29,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from editor.netpol import model as nm
+from . import model as nm
 
 NODE_W = 152  # a workload's width as the canvas draws it
 ASPECT = 1.3  # width / height wanted: the editor's canvas at 1280-1440 px wide
+SLACK = 2.5  # a namespace's block may be this many times wider or narrower than ``aspect`` without folding
 GAP_X = 150  # between the columns of a namespace: room for a flow's port label
 GAP_Y = 36  # between the rows
 PAD = 22  # a namespace box's padding (as the canvas draws it)
@@ -264,7 +265,10 @@ def _fold(columns: list[list[Box]], aspect: float) -> list[list[list[Box]]]:
             per_band = min(per_band, pieces)
             bands = math.ceil(pieces / per_band)
             w, h = per_band * cw, bands * rows * rh
-            score = (abs(math.log(w / h / aspect)), w * h, rows)
+            # an aspect within SLACK of the wanted one is as good as it; then fewer bands (flows keep running
+            # left to right), then less area
+            off = max(0.0, abs(math.log(w / h / aspect)) - math.log(SLACK))
+            score = (round(off + 0.25 * (bands - 1), 6), w * h, rows)
             if best is None or score < best[0]:
                 best = (score, rows, per_band)
     assert best is not None

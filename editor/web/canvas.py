@@ -32,6 +32,7 @@ BAND_GAP = 70
 MARGIN_X = 140
 MARGIN_Y = 110
 
+LINE_CHARS = 20  # a node's label and ports lines (11 px monospace) fit its box at this many characters
 GROUP_ABOVE = 150  # a design with more workloads than this is drawn grouped: one node per collapsed namespace
 GROUP_W = 190
 GROUP_H = 62
@@ -161,6 +162,7 @@ class Edge:
     policies: tuple[str, ...] = ()  # set on arrows drawn from kept (imported) policies, not from a flow
     count: int = 0  # set on a grouped design's arrow that stands for this many flows (or allowed connections)
     ends: tuple[float, float, float, float] = (0, 0, 0, 0)  # where the line starts and ends (x1, y1, x2, y2)
+    tucked: bool = False  # its label had no free spot: shown on hover and selection only
 
     @property
     def weight(self) -> int:
@@ -234,7 +236,7 @@ def node_lines(labels: dict, ports: list[dict] | None = None) -> list[str]:
         lines = [*lines[:2], f"+{len(lines) - 2} more labels"]
     if ports:
         lines.append("ports " + forms.format_container_ports(ports))
-    return [clip_text(line, 26) for line in lines]
+    return [clip_text(line, LINE_CHARS) for line in lines]
 
 
 def clip_text(text: str, n: int) -> str:
@@ -381,11 +383,11 @@ def draw(
 
 def _workload_node(w, ref: str, x: float, y: float) -> Node:
     lines = node_lines(w.labels, w.ports)
-    return Node("workload", ref, clip_text(w.name, 18), lines, x, y, h=max(44, 38 + 15 * len(lines)))
+    return Node("workload", ref, clip_text(w.name, 17), lines, x, y, h=max(44, 38 + 15 * len(lines)))
 
 
 def _external_node(e, x: float, y: float) -> Node:
-    lines = [e.cidr] + ([clip_text("except " + ", ".join(e.except_cidrs), 26)] if e.except_cidrs else [])
+    lines = [e.cidr] + ([clip_text("except " + ", ".join(e.except_cidrs), LINE_CHARS)] if e.except_cidrs else [])
     return Node("external", e.name, clip_text(e.name, 16), lines, x, y, w=NODE_W + 16, h=max(44, 38 + 15 * len(lines)))
 
 
@@ -440,13 +442,13 @@ def _edge(box, shown: set, src, dst, label: str, **extra) -> Edge:
     )
 
 
-LABEL_SPOTS = (0.5, 0.38, 0.62, 0.27, 0.73, 0.17, 0.83)  # where along its arrow a port label may go
+LABEL_SPOTS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82)  # where along its arrow a port label may go
 CELL = 160  # the grid that finds what a label could cover
 
 
 def _place_labels(canvas: Canvas) -> None:
     """Move each arrow's port label along its arrow to the first spot where it covers no node, namespace title
-    or label placed before it (the middle when there is none)."""
+    or label placed before it; a label with no such spot is shown only on hover and selection (``tucked``)."""
     cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
 
     def add(box: tuple[float, float, float, float]) -> None:
@@ -479,8 +481,8 @@ def _place_labels(canvas: Canvas) -> None:
                 spot = (cx, cy, box)
                 break
         if spot is None:
-            cx, cy = e.lx, e.ly
-            spot = (cx, cy, (cx - e.lw / 2, cy - 11, cx + e.lw / 2, cy + 11))
+            e.tucked = True
+            continue
         e.lx, e.ly = round(spot[0], 1), round(spot[1], 1)
         add(spot[2])
 
@@ -764,7 +766,8 @@ def markup(canvas: Canvas, *, select_url: str, expand_url: str, can_edit: bool, 
         ref, label = escape(e.ref), escape(e.label)
         if e.imported:
             add(
-                f'<g class="edge imported{" aggregate" if e.aggregate else ""}{fade(e.key)}" '
+                f'<g class="edge imported{" aggregate" if e.aggregate else ""}{" tucked" if e.tucked else ""}'
+                f'{fade(e.key)}" '
                 f'data-src="{escape(e.src)}" data-dst="{escape(e.dst)}">\n'
                 f"  <title>{ref}: {label}, allowed by {escape(', '.join(e.policies))}</title>\n"
             )
@@ -776,7 +779,13 @@ def markup(canvas: Canvas, *, select_url: str, expand_url: str, can_edit: bool, 
                 "expand a namespace to see and select them</title>\n"
             )
         else:
-            cls = "edge" + (" selected" if e.selected else "") + (" warned" if e.warned else "") + fade(e.key)
+            cls = (
+                "edge"
+                + (" selected" if e.selected else "")
+                + (" warned" if e.warned else "")
+                + (" tucked" if e.tucked else "")
+                + fade(e.key)
+            )
             add(
                 f'<g class="{cls}" data-flow="{escape(e.key)}" data-src="{escape(e.src)}" data-dst="{escape(e.dst)}" '
                 f'{sel_post} hx-vals="{escape(e.vals)}" tabindex="0">\n'
@@ -816,7 +825,6 @@ def markup(canvas: Canvas, *, select_url: str, expand_url: str, can_edit: bool, 
             + (" warned" if g.warned else "")
             + fade(g.key)
         )
-        inside = f" · {g.inside:,} inside" if g.inside else ""
         count = f"{g.workloads:,} workload{'s' if g.workloads != 1 else ''}"
         labels = f" ({escape(g.labels)})" if g.labels else ""
         add(
@@ -827,7 +835,7 @@ def markup(canvas: Canvas, *, select_url: str, expand_url: str, can_edit: bool, 
             f"expand and edit its workloads; drop a flow here for the whole namespace.</title>\n"
             f'  <rect class="group-box" x="{g.left}" y="{g.top}" width="{g.w}" height="{g.h}" rx="12"/>\n'
             f'  <text class="group-title" x="{g.left + 12}" y="{g.top + 25}">{escape(clip_text(g.name, 17))}</text>\n'
-            f'  <text class="group-line" x="{g.left + 12}" y="{g.top + 48}">{count}{inside}</text>\n'
+            f'  <text class="group-line" x="{g.left + 12}" y="{g.top + 48}">{count}</text>\n'
         )
         if g.warned:
             add(

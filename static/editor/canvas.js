@@ -112,6 +112,7 @@
     var start = toSvg(evt);
     // a read-only page (a viewer's) has no handles, and its nodes pan like the background instead of moving
     var readonly = !!evt.target.closest("[data-readonly]");
+    var down = evt.target;
     var handle = readonly ? null : evt.target.closest("[data-handle]");
     var node = readonly ? null : evt.target.closest(".node");
     if (handle) {
@@ -121,17 +122,17 @@
       draft.setAttribute("marker-end", "url(#arrow-draft)");
       s.appendChild(draft);
       var origin = { x: +from.dataset.x + +from.dataset.w / 2, y: +from.dataset.y };
-      gesture = { type: "draw", key: handle.dataset.handle, origin: origin, draft: draft, target: null };
+      gesture = { type: "draw", key: handle.dataset.handle, origin: origin, draft: draft, target: null, down: down };
       s.classList.add("drawing");
     } else if (node) {
       gesture = {
-        type: "move", node: node, key: node.dataset.node, start: start, moved: false,
+        type: "move", node: node, key: node.dataset.node, start: start, moved: false, down: down,
         box: { x: +node.dataset.x, y: +node.dataset.y, w: +node.dataset.w, h: +node.dataset.h },
         x: +node.dataset.x, y: +node.dataset.y,
         edges: edgesOf(node.dataset.node), // looked up once: a pointermove must not scan every arrow
       };
     } else {
-      gesture = { type: "pan", client: { x: evt.clientX, y: evt.clientY }, box: viewBox(), moved: false };
+      gesture = { type: "pan", client: { x: evt.clientX, y: evt.clientY }, box: viewBox(), moved: false, down: down };
     }
     evt.preventDefault();
   });
@@ -181,6 +182,10 @@
       if (g.target) submit("flow-form", { source: g.key, destination: g.target.dataset.node });
     } else if (g.type === "pan" && g.moved) {
       suppressClick = true;
+    } else if (g.type === "move" || g.type === "pan") {
+      // a click: the part clicked has the focus (so Delete acts on it), not the page
+      var part = g.down && g.down.closest && g.down.closest("#canvas-svg [tabindex]");
+      if (part) part.focus({ preventScroll: true });
     }
     setTimeout(function () { suppressClick = false; }, 0);
   });
@@ -320,7 +325,7 @@
     else if (fromFind) refocus = "selected";
     else refocus = null;
   });
-  document.addEventListener("htmx:afterSettle", function () {
+  function restoreFocus() {
     var canvas = document.getElementById("canvas");
     if (!canvas) return;
     var asked = document.querySelector("#inspector [autofocus]");
@@ -337,7 +342,9 @@
     var el = (refocus !== "selected" && partOf(refocus)) || (canvas.dataset.selected && partOf(canvas.dataset.selected));
     refocus = null;
     if (el) el.focus({ preventScroll: true });
-  });
+  }
+  document.addEventListener("htmx:afterSwap", restoreFocus);
+  document.addEventListener("htmx:afterSettle", restoreFocus);
 
   document.addEventListener("focusin", function (evt) {
     var el = evt.target;
