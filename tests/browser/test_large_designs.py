@@ -91,10 +91,11 @@ def test_a_large_design_is_readable_findable_and_reachable_by_keyboard(
 
     # Expanding one namespace keeps the rest grouped and zooms to it: its workloads are readable.
     page.dblclick('[data-node="namespace:team-003"] .group-title')
+    slow = 30_000  # a 1,000-workload design's swaps on a loaded 2-core machine
     expect(page.locator('.node.workload[data-node^="workload:team-003/"]')).to_have_count(
-        design.workloads.filter(namespace__name="team-003").count()
+        design.workloads.filter(namespace__name="team-003").count(), timeout=slow
     )
-    expect(page.locator(".group")).to_have_count(namespaces - 1)
+    expect(page.locator(".group")).to_have_count(namespaces - 1, timeout=slow)
     _readable(page, "expanded namespace")
     assert page.evaluate(INSIDE, '[data-node="workload:team-003/svc-00003"]')
 
@@ -106,7 +107,7 @@ def test_a_large_design_is_readable_findable_and_reachable_by_keyboard(
     node = f'[data-node="workload:{models.Workload.objects.get(design=design, name=bare).ref}"]'
     page.fill("#find-input", bare)
     page.press("#find-input", "Enter")
-    expect(page.locator(f"{node}.selected")).to_have_count(1)
+    expect(page.locator(f"{node}.selected")).to_have_count(1, timeout=slow)
     assert page.evaluate(INSIDE, node)
     _readable(page, "found workload")
 
@@ -116,7 +117,7 @@ def test_a_large_design_is_readable_findable_and_reachable_by_keyboard(
     focused = page.evaluate("() => document.activeElement.dataset.node || ''")
     assert focused and focused != node[len('[data-node="') : -2]
     page.keyboard.press("Enter")
-    expect(page.locator(f'[data-node="{focused}"].selected')).to_have_count(1)
+    expect(page.locator(f'[data-node="{focused}"].selected')).to_have_count(1, timeout=slow)
 
     if workloads == 1000:
         SCREENSHOT.parent.mkdir(exist_ok=True)
