@@ -34,6 +34,7 @@ from . import model as nm
 NODE_W = 152  # a workload's width as the canvas draws it
 ASPECT = 1.3  # width / height wanted: the editor's canvas at 1280-1440 px wide
 SLACK = 2.5  # a namespace's block may be this many times wider or narrower than ``aspect`` without folding
+SMALL = (1600, 1000)  # a namespace's block this small is never folded (its aspect does not matter yet)
 GAP_X = 150  # between the columns of a namespace: room for a flow's port label
 GAP_Y = 36  # between the rows
 PAD = 22  # a namespace box's padding (as the canvas draws it)
@@ -261,13 +262,13 @@ def _fold(columns: list[list[Box]], aspect: float) -> list[list[list[Box]]]:
     for rows in range(1, tallest + 1):
         pieces = sum(math.ceil(len(c) / rows) for c in columns)
         want = math.sqrt(pieces * rows * rh * aspect / cw)  # pieces per band for the aspect
-        for per_band in {max(1, math.floor(want)), max(1, math.ceil(want))}:
+        for per_band in sorted({max(1, math.floor(want)), max(1, math.ceil(want)), pieces}):
             per_band = min(per_band, pieces)
             bands = math.ceil(pieces / per_band)
             w, h = per_band * cw, bands * rows * rh
             # an aspect within SLACK of the wanted one is as good as it; then fewer bands (flows keep running
             # left to right), then less area
-            off = max(0.0, abs(math.log(w / h / aspect)) - math.log(SLACK))
+            off = 0.0 if w <= SMALL[0] and h <= SMALL[1] else max(0.0, abs(math.log(w / h / aspect)) - math.log(SLACK))
             score = (round(off + 0.25 * (bands - 1), 6), w * h, rows)
             if best is None or score < best[0]:
                 best = (score, rows, per_band)

@@ -5,6 +5,7 @@ shown; the canvas is reachable by keyboard; focus mode; the toolbar at 1024 px; 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,6 @@ from editor import bench, models
 from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-import os
 
 DEBUG_SHOTS = os.environ.get("LAYOUT_DEBUG_SHOTS", "")
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-large.png"
