@@ -622,7 +622,7 @@ def _flow_create(request, design, form: forms.FlowForm) -> HttpResponse:
     except ValidationError as error:
         return _refused(request, design, "notice", notice=_error_text(error), notice_error=True)
     ref = f"{src} -> {dst}"
-    if not ports and dst_kind in ("external", "namespace"):  # every port to a range or a namespace: ask
+    if not ports:  # every port (an external, a namespace, a workload declaring none): ask for the ports
         _ui_set(request, design, focus="ports")
         return _done(request, design, notice=NOTICE_ALL_PORTS.format(ref=ref), select=f"flow:{ref}")
     _ui_set(request, design, focus="canvas")  # not a field: Del then deletes the new flow, as the help says

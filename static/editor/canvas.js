@@ -185,7 +185,7 @@
     } else if (g.type === "move" || g.type === "pan") {
       // a click: the part clicked has the focus (so Delete acts on it), not the page
       var part = g.down && g.down.closest && g.down.closest("#canvas-svg [tabindex]");
-      if (part) part.focus({ preventScroll: true });
+      if (part) quietFocus(part);
     }
     setTimeout(function () { suppressClick = false; }, 0);
   });
@@ -341,14 +341,21 @@
     if (!refocus) return;
     var el = (refocus !== "selected" && partOf(refocus)) || (canvas.dataset.selected && partOf(canvas.dataset.selected));
     refocus = null;
-    if (el) el.focus({ preventScroll: true });
+    if (el) quietFocus(el);
+  }
+
+  var quiet = false; // a focus that must not pan the drawing (a click, a swap): only the keyboard's does
+  function quietFocus(el) {
+    quiet = true;
+    el.focus({ preventScroll: true });
+    quiet = false;
   }
   document.addEventListener("htmx:afterSwap", restoreFocus);
   document.addEventListener("htmx:afterSettle", restoreFocus);
 
   document.addEventListener("focusin", function (evt) {
     var el = evt.target;
-    if (el && el.closest && el.closest("#canvas-svg") && el.getAttribute("tabindex") === "0") showPart(el);
+    if (!quiet && el && el.closest && el.closest("#canvas-svg") && el.getAttribute("tabindex") === "0") showPart(el);
   });
 
   // Choosing one of the find box's suggestions finds it at once (typing and Enter does too).

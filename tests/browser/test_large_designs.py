@@ -78,6 +78,7 @@ def test_a_large_design_is_readable_findable_and_reachable_by_keyboard(
 ):
     expect = _expect()
     design = _design(user, workloads, namespaces)
+    page.set_default_timeout(60_000)  # patience, not a timed assertion: the machine is shared
     log_in(page, live_server)
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(f"{live_server.url}/designs/{design.pk}/")
