@@ -463,7 +463,7 @@
     } else if (key === "c") {
       press("connect-button");
     } else if (key === "f") {
-      press("focus-button");
+      submit("focus-form"); // the form outside the toolbar: a toolbar swapped meanwhile would drop the request
     } else if (key === "l") {
       press("layout-button");
     } else if (evt.key === "/") {

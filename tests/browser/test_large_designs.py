@@ -176,6 +176,8 @@ def test_the_toolbar_fits_at_1024_px_and_refused_input_logs_no_error(page, live_
     for selector in ("#download-link", "#design-menu", "#find-input", "#layout-button", "#setting-dns"):
         box = page.locator(selector).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1024, selector
+    if DEBUG_SHOTS:
+        page.screenshot(path=f"{DEBUG_SHOTS}/toolbar-1024.png")
     # refused input: the errors are shown, the console stays clean (the fixture checks it)
     page.click('[data-node="workload:shop/api"] .node-title')
     page.fill("#edit-ports", "http:")
