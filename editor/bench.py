@@ -142,7 +142,7 @@ def synthetic_spec(workloads: int, namespaces: int) -> Spec:
 
 
 def spec_graph(spec: Spec) -> nm.Graph:
-    """The specification as the domain sees it (what ``selectors.design_load`` would hand over)."""
+    """The specification as the domain sees it (what ``editor.state`` would hand over)."""
 
     def endpoint(end: dict) -> nm.Endpoint:
         ((kind, ref),) = end.items()
@@ -231,7 +231,7 @@ def spec_design_create(*, owner, spec: Spec, name: str):
         models.Design.objects.filter(pk=design.pk).update(updated=timezone.now())
         design.refresh_from_db()
         models.Revision.objects.filter(design=design).update(
-            snapshot=selectors.design_snapshot(selectors.design_load(design)), stamp=design.updated
+            snapshot=selectors.design_state(design).snapshot(), stamp=design.updated
         )
     return design
 
@@ -538,7 +538,7 @@ def django_figures(report: Report, sizes, edits: int, log) -> None:
     from django.contrib.auth import get_user_model
     from django.test.utils import override_settings
 
-    from editor import selectors, services
+    from editor import services, state
 
     user_model = get_user_model()
     user, _ = user_model.objects.get_or_create(username="bench-user")
@@ -579,21 +579,19 @@ def django_figures(report: Report, sizes, edits: int, log) -> None:
             def forget(d=design):
                 """The process keeps nothing of the design (restarted, or it dropped the design)."""
                 collapse(d)
-                selectors.forget_loaded()
+                state.forget()
 
             def elsewhere(d=design, p=pairs, n=port):
                 """Another server process made the last change (a flow): this one has only the state before."""
                 collapse(d)
-                kept = dict(selectors._LOADED)
                 source, destination = next(p)
-                services.flow_create(
-                    design=d,
-                    source={"workload": source},
-                    destination={"workload": destination},
-                    ports=[{"port": next(n)}],
-                )
-                selectors._LOADED.clear()
-                selectors._LOADED.update(kept)
+                with state.elsewhere():
+                    services.flow_create(
+                        design=d,
+                        source={"workload": source},
+                        destination={"workload": destination},
+                        ports=[{"port": next(n)}],
+                    )
 
             runs = (
                 (kinds[0][0], htmx_edit, browser_client, collapse, edits, ""),

@@ -8,14 +8,15 @@ Django's ``ValidationError`` keyed by field, with a message that says how to fix
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from editor import models, selectors
@@ -23,6 +24,21 @@ from editor.netpol import analyze, importer, layout, render, validate
 from editor.netpol import model as nm
 from editor.netpol.compile import compile_design
 from editor.netpol.gcpause import paused_gc, without_gc
+from editor.state import (
+    advance,
+    changes,
+    external_record,
+    flow_record,
+    load_parts,
+    namespace_record,
+    parts_of_snapshot,
+    policy_record,
+    settings_record,
+    snapshot_of,
+    workload_record,
+)
+from editor.state.changes import Drop, Put, Settings
+from editor.state.records import ordered
 
 UNSET: Any = object()
 
@@ -72,18 +88,16 @@ def _check(field: str, check, *args):
         raise _invalid(field, str(exc)) from None
 
 
-def _touch(design: models.Design, summary: str, actor=None, change: selectors.Change | None = None) -> None:
-    """Every change bumps the design's revision (caches and ETags key off it) and records a snapshot.
-
-    A ``change`` that says which flows changed lets the process derive the new state from the state it kept
-    before the change (``selectors.design_load_after``), and the revision store only the delta."""
+def _touch(design: models.Design, summary: str, actor, change: changes.Change) -> models.Revision:
+    """Every change bumps the design's revision (states and ETags key off it), hands the typed ``change`` to the
+    design's state (``editor.state.advance``) and records the revision with the change as its delta."""
     before = models.Design.objects.filter(pk=design.pk).values_list("revision", "updated").first()
     models.Design.objects.filter(pk=design.pk).update(revision=F("revision") + 1, updated=timezone.now())
     design.refresh_from_db(fields=["revision", "updated"])
-    delta = None
-    if change is not None and before is not None and design.revision == before[0] + 1:
-        delta = selectors.design_load_after(design, before, change)
-    _record(design, summary, actor, delta)
+    state = None
+    if before is not None and design.revision == before[0] + 1:
+        state = advance(design, before, change)
+    return _record(design, summary, actor, change, state)
 
 
 def _author(actor):
@@ -94,23 +108,36 @@ def _author(actor):
 FULL_SNAPSHOT_EVERY = 100  # a delta chain is at most this long, so reading an old revision stays cheap
 
 
-def _record(design: models.Design, summary: str, actor=None, delta: list | None = None) -> models.Revision:
+def _chains(design: models.Design, latest: models.Revision | None) -> int | None:
+    """The base a new delta revision can chain onto, or None: a whole snapshot is due (no revision before,
+    a chain long enough, or one that began before revisions kept part ids)."""
+    if latest is None or latest.number != design.revision - 1:
+        return None
+    base = latest.base if latest.base is not None else latest.number
+    if design.revision - base >= FULL_SNAPSHOT_EVERY:
+        return None
+    if latest.number == base:
+        return base if design.revisions.filter(number=base, snapshot__has_key="policy_ids").exists() else None
+    return base if changes.is_change_json(latest.delta) else None
+
+
+def _record(
+    design: models.Design, summary: str, actor=None, change: changes.Change | None = None, state=None
+) -> models.Revision:
     latest = (
         design.revisions.exclude(number=design.revision)
         .order_by("-number")
-        .only("design", "number", "state", "base")
+        .only("design", "number", "state", "base", "delta")
         .first()
     )
-    base = None
-    if delta is not None and latest is not None and latest.number == design.revision - 1:
-        base = latest.base if latest.base is not None else latest.number
-        if design.revision - base >= FULL_SNAPSHOT_EVERY:
-            base = None
-    snapshot = None
+    base = _chains(design, latest) if change is not None else None
+    snapshot, delta = None, None
     if base is None:  # the whole design
-        with paused_gc():  # thousands of rows become plain JSON: see editor/netpol/gcpause.py
-            snapshot = selectors.design_snapshot(selectors.design_load(design))
-        delta, base = None, design.revision
+        with paused_gc():  # thousands of records become plain JSON: see editor/netpol/gcpause.py
+            snapshot = state.snapshot() if state is not None else snapshot_of(load_parts(design))
+        base = design.revision
+    else:
+        delta = changes.to_json(change)  # type: ignore[arg-type]
     return models.Revision.objects.create(
         design=design,
         number=design.revision,
@@ -174,6 +201,7 @@ def design_update(
     dns: bool = UNSET,
     actor=None,
 ) -> models.Design:
+    before = settings_record(design)
     if name is not UNSET:
         design.name = _design_name(name)
     for field, value in (
@@ -185,9 +213,25 @@ def design_update(
         if value is not UNSET:
             setattr(design, field, value)
     design.full_clean()
+    after = settings_record(design)
+    if after == before:  # nothing changed: no revision
+        return design
     design.save(update_fields=DESIGN_SETTINGS)  # never write back a stale revision: _touch bumps it
-    _touch(design, "Changed the design's settings", actor)
+    _touch(design, _settings_summary(before, after), actor, (Settings(after),))
     return design
+
+
+def _settings_summary(before, after) -> str:
+    """"Changed the design's settings: DNS on → off", naming each setting that changed."""
+    names = {"name": "name", "description": "description", "isolate_ingress": "ingress isolation",
+             "isolate_egress": "egress isolation", "dns": "DNS"}
+    parts = []
+    for field, label in names.items():
+        old, new = getattr(before, field), getattr(after, field)
+        if old != new:
+            show = (lambda v: "on" if v else "off") if isinstance(new, bool) else (lambda v: repr(v[:40]))
+            parts.append(f"{label} {show(old)} → {show(new)}")
+    return "Changed the design's settings: " + ", ".join(parts)
 
 
 @transaction.atomic
@@ -196,6 +240,17 @@ def design_delete(*, design: models.Design, actor=None) -> None:
     if actor is not None and getattr(actor, "pk", None) != design.owner_id:
         raise PermissionDenied(selectors.ERR_OWNER_ONLY.format(owner=design.owner.get_username(), what="delete it"))
     design.delete()
+
+
+@transaction.atomic
+def design_duplicate(*, design: models.Design, owner, actor=None) -> models.Design:
+    """A copy of ``design`` (its current state) owned by ``owner``, made in one transaction."""
+    snapshot = snapshot_of(load_parts(design))
+    copy = design_create(owner=owner, name=f"{design.name} (copy)"[:200], actor=actor)
+    snapshot["settings"] = {**snapshot["settings"], "name": copy.name}
+    return design_restore(
+        design=copy, snapshot=snapshot, summary=f"Copied from {design.name}", actor=actor, keep_ids=False
+    )
 
 
 # ---------------------------------------------------------------- namespaces
@@ -218,7 +273,7 @@ def namespace_create(*, design: models.Design, name: str, labels: dict | None = 
     namespace = models.Namespace(design=design, name=name, labels=labels)
     namespace.full_clean()
     namespace.save()
-    _touch(design, f"Added namespace {namespace.name}", actor)
+    _touch(design, f"Added namespace {namespace.name}", actor, (Put("namespaces", namespace_record(namespace)),))
     return namespace
 
 
@@ -226,6 +281,7 @@ def namespace_create(*, design: models.Design, name: str, labels: dict | None = 
 def namespace_update(
     *, namespace: models.Namespace, name: str = UNSET, labels: dict | None = UNSET, actor=None
 ) -> models.Namespace:
+    before = namespace_record(namespace)
     name, labels = _namespace_fields(
         namespace.design,
         namespace.name if name is UNSET else name,
@@ -233,23 +289,47 @@ def namespace_update(
         instance=namespace,
     )
     namespace.name, namespace.labels = name, labels
+    after = namespace_record(namespace)
+    if after == before:
+        return namespace
     namespace.full_clean()
     namespace.save()
-    _touch(namespace.design, f"Changed namespace {namespace.name}", actor)
+    change: list[changes.Op] = [Put("namespaces", after)]
+    if after.name != before.name:  # its workloads are named by it
+        change += [Put("workloads", workload_record(w, after.name)) for w in namespace.workloads.all()]
+    _touch(namespace.design, f"Changed namespace {_changed(before.name, after.name)}", actor, tuple(change))
     return namespace
+
+
+def _changed(old: str, new: str) -> str:
+    return old if old == new else f"{old} (now {new})"
+
+
+def _drops(flows, *parts: tuple[str, int]) -> tuple[changes.Op, ...]:
+    """The drops of deleting ``parts``: the flows that the database deletes with them first."""
+    return (*(Drop("flows", pk) for pk in flows.values_list("pk", flat=True)), *(Drop(s, pk) for s, pk in parts))
 
 
 @transaction.atomic
 def namespace_delete(*, namespace: models.Namespace, actor=None) -> None:
     design, name = namespace.design, namespace.name
+    workloads = list(namespace.workloads.values_list("pk", flat=True))
+    flows = design.flows.filter(
+        Q(source_namespace=namespace)
+        | Q(destination_namespace=namespace)
+        | Q(source_workload__in=workloads)
+        | Q(destination_workload__in=workloads)
+    )
+    change = _drops(flows, *(("workloads", pk) for pk in workloads), ("namespaces", namespace.pk))
     namespace.delete()
-    _touch(design, f"Deleted namespace {name}", actor)
+    _touch(design, f"Deleted namespace {name}", actor, change)
 
 
-def _namespace_get_or_create(design: models.Design, name: object) -> models.Namespace:
+def _namespace_get_or_create(design: models.Design, name: object) -> tuple[models.Namespace, tuple[changes.Op, ...]]:
+    """The design's namespace ``name``, made when missing; with the change that made it (if it did)."""
     name = _check("namespace", validate.check_dns_label, name, "namespace name")
     namespace, created = models.Namespace.objects.get_or_create(design=design, name=name)
-    return namespace
+    return namespace, ((Put("namespaces", namespace_record(namespace)),) if created else ())
 
 
 # ---------------------------------------------------------------- workloads
@@ -298,13 +378,13 @@ def workload_create(
     name = _check("name", validate.check_dns_label, name, "workload name")
     labels = _workload_labels(labels) if labels is not None else {"app": name}
     ports = _container_ports(ports)
-    ns = _namespace_get_or_create(design, namespace)
+    ns, made = _namespace_get_or_create(design, namespace)
     if ns.workloads.filter(name=name).exists():
         raise _invalid("name", ERR_WORKLOAD_EXISTS.format(ref=f"{ns.name}/{name}"))
     workload = models.Workload(design=design, namespace=ns, name=name, labels=labels, ports=ports, x=x, y=y)
     workload.full_clean()
     workload.save()
-    _touch(design, f"Added workload {workload.ref}", actor)
+    _touch(design, f"Added workload {workload.ref}", actor, (*made, Put("workloads", workload_record(workload))))
     return workload
 
 
@@ -321,6 +401,8 @@ def workload_update(
     actor=None,
 ) -> models.Workload:
     design = workload.design
+    before = workload_record(workload)
+    made: tuple[changes.Op, ...] = ()
     if name is not UNSET:
         workload.name = _check("name", validate.check_dns_label, name, "workload name")
     if labels is not UNSET:
@@ -328,7 +410,7 @@ def workload_update(
     if ports is not UNSET:
         workload.ports = _container_ports(ports)
     if namespace is not UNSET:
-        workload.namespace = _namespace_get_or_create(design, namespace)
+        workload.namespace, made = _namespace_get_or_create(design, namespace)
     if x is not UNSET:
         workload.x = x
     if y is not UNSET:
@@ -339,18 +421,24 @@ def workload_update(
         .exists()
     ):
         raise _invalid("name", ERR_WORKLOAD_EXISTS.format(ref=f"{workload.namespace.name}/{workload.name}"))
+    after = workload_record(workload)
+    if after == before:  # nothing changed (a move to where it is): no revision
+        return workload
     workload.full_clean()
     workload.save()
-    moved = name is labels is ports is namespace is UNSET  # only the position: the next state derives
-    _touch(design, f"Changed workload {workload.ref}", actor, selectors.Change(moved=(workload,)) if moved else None)
+    what = "Moved" if before.same_meaning(after) else "Changed"
+    _touch(design, f"{what} workload {_changed(before.ref, after.ref)}", actor, (*made, Put("workloads", after)))
     return workload
 
 
 @transaction.atomic
 def workload_delete(*, workload: models.Workload, actor=None) -> None:
     design, ref = workload.design, workload.ref
+    change = _drops(
+        design.flows.filter(Q(source_workload=workload) | Q(destination_workload=workload)), ("workloads", workload.pk)
+    )
     workload.delete()
-    _touch(design, f"Deleted workload {ref}", actor)
+    _touch(design, f"Deleted workload {ref}", actor, change)
 
 
 # ---------------------------------------------------------------- externals
@@ -383,7 +471,7 @@ def external_create(
     external = models.External(design=design, name=name, cidr=cidr, except_cidrs=excepts, x=x, y=y)
     external.full_clean()
     external.save()
-    _touch(design, f"Added external {external.name}", actor)
+    _touch(design, f"Added external {external.name}", actor, (Put("externals", external_record(external)),))
     return external
 
 
@@ -398,7 +486,7 @@ def external_update(
     y: float | None = UNSET,
     actor=None,
 ) -> models.External:
-    moved = name is cidr is except_ is UNSET  # only the position: the next state derives from the kept one
+    before = external_record(external)
     name, cidr, excepts = _external_fields(
         external.design,
         external.name if name is UNSET else name,
@@ -411,22 +499,24 @@ def external_update(
         external.x = x
     if y is not UNSET:
         external.y = y
+    after = external_record(external)
+    if after == before:
+        return external
     external.full_clean()
     external.save()
-    _touch(
-        external.design,
-        f"Changed external {external.name}",
-        actor,
-        selectors.Change(moved=(external,)) if moved else None,
-    )
+    what = "Moved" if before.same_meaning(after) else "Changed"
+    _touch(external.design, f"{what} external {_changed(before.name, after.name)}", actor, (Put("externals", after),))
     return external
 
 
 @transaction.atomic
 def external_delete(*, external: models.External, actor=None) -> None:
     design, name = external.design, external.name
+    change = _drops(
+        design.flows.filter(Q(source_external=external) | Q(destination_external=external)), ("externals", external.pk)
+    )
     external.delete()
-    _touch(design, f"Deleted external {name}", actor)
+    _touch(design, f"Deleted external {name}", actor, change)
 
 
 # ---------------------------------------------------------------- flows
@@ -528,7 +618,7 @@ def flow_create(
     _flow_check(flow)
     flow.full_clean(exclude=_FLOW_KEYS)
     flow.save()
-    _touch(design, f"Added flow {flow}", actor, selectors.Change(added=(flow,)))
+    _touch(design, f"Added flow {flow}", actor, (Put("flows", flow_record(flow)),))
     return flow
 
 
@@ -537,16 +627,20 @@ def flow_update(
     *, flow: models.Flow, source: dict = UNSET, destination: dict = UNSET, ports: list | None = UNSET, actor=None
 ) -> models.Flow:
     design = flow.design
+    before = flow_record(flow)
     if source is not UNSET:
         _set_endpoint(flow, "source", *_resolve_endpoint(design, "source", source))
     if destination is not UNSET:
         _set_endpoint(flow, "destination", *_resolve_endpoint(design, "destination", destination))
     if ports is not UNSET:
         flow.ports = flow_ports(ports)
+    after = flow_record(flow)
+    if after == before:
+        return flow
     _flow_check(flow)
     flow.full_clean(exclude=_FLOW_KEYS)
     flow.save()
-    _touch(design, f"Changed flow {flow}", actor, selectors.Change(flows={flow.pk: flow}))
+    _touch(design, f"Changed flow {flow}", actor, (Put("flows", after),))
     return flow
 
 
@@ -554,70 +648,142 @@ def flow_update(
 def flow_delete(*, flow: models.Flow, actor=None) -> None:
     design, text, pk = flow.design, str(flow), flow.pk
     flow.delete()
-    _touch(design, f"Deleted flow {text}", actor, selectors.Change(flows={pk: None}))
+    _touch(design, f"Deleted flow {text}", actor, (Drop("flows", pk),))
 
 
 # ---------------------------------------------------------------- restore
 
 
 @transaction.atomic
-def design_restore(*, design: models.Design, snapshot: dict, summary: str, actor=None) -> models.Design:
-    """Replace the design's settings and parts with a snapshot (from ``selectors.design_snapshot``)."""
-    settings = snapshot["settings"]
+def design_restore(
+    *, design: models.Design, snapshot: dict, summary: str, actor=None, keep_ids: bool = True, always: bool = False
+) -> models.Design:
+    """Make the design equal a snapshot (from a revision, or ``DesignState.snapshot``), changing only the rows
+    that differ: a part keeps its id (a client holding ``/workloads/6/`` still finds it), a part the design no
+    longer has comes back with its old id where that id is free.  Nothing differs: no revision.
+    ``keep_ids=False`` (a copy into another design) matches parts by name instead."""
+    if not keep_ids:
+        snapshot = {**snapshot, "policy_ids": None}
+        snapshot = {k: [_without_id(v) for v in vs] if isinstance(vs, list) else vs for k, vs in snapshot.items()}
+    current = load_parts(design)
+    final = _restore_rows(design, current, parts_of_snapshot(snapshot))
+    change = changes.diff(current, final)
+    if not change and not always:
+        return design
     for field in DESIGN_SETTINGS:
-        setattr(design, field, settings[field])
+        setattr(design, field, getattr(final.settings, field))
     design.save(update_fields=DESIGN_SETTINGS)
-    design.flows.all().delete()
-    design.workloads.all().delete()
-    design.externals.all().delete()
-    design.namespaces.all().delete()
-    namespaces = {
-        ns.name: ns
-        for ns in models.Namespace.objects.bulk_create(
-            models.Namespace(design=design, name=n["name"], labels=n["labels"]) for n in snapshot["namespaces"]
-        )
-    }
-    workloads = {
-        f"{w.namespace.name}/{w.name}": w
-        for w in models.Workload.objects.bulk_create(
-            models.Workload(
-                design=design,
-                namespace=namespaces[w["namespace"]],
-                name=w["name"],
-                labels=w["labels"],
-                ports=w["ports"],
-                ip=w.get("ip"),
-                x=w["x"],
-                y=w["y"],
-            )
-            for w in snapshot["workloads"]
-        )
-    }
-    externals = {
-        e.name: e
-        for e in models.External.objects.bulk_create(
-            models.External(design=design, name=e["name"], cidr=e["cidr"], except_cidrs=e["except"], x=e["x"], y=e["y"])
-            for e in snapshot["externals"]
-        )
-    }
-    rows = {"workload": workloads, "namespace": namespaces, "external": externals}
-    flows = []
-    for f in snapshot["flows"]:
-        flow = models.Flow(design=design, ports=f["ports"])
-        for side in ("source", "destination"):
-            ((kind, ref),) = f[side].items()
-            _set_endpoint(flow, side, kind, rows[kind][ref])
-        flows.append(flow)
-    models.Flow.objects.bulk_create(flows)
-    design.imported_policies.all().delete()
-    models.ImportedPolicy.objects.bulk_create(
-        models.ImportedPolicy(
-            design=design, namespace=m["metadata"]["namespace"], name=m["metadata"]["name"], manifest=m
-        )
-        for m in snapshot.get("policies", [])
-    )
-    _touch(design, summary, actor)
+    _touch(design, summary, actor, change)
     return design
+
+
+def _without_id(item):
+    return {k: v for k, v in item.items() if k != "id"} if isinstance(item, dict) and "metadata" not in item else item
+
+
+_ROW_FIELDS = {
+    "namespaces": lambda r: {"name": r.name, "labels": r.labels},
+    "workloads": lambda r: {
+        "namespace_id": r.namespace_pk,
+        "name": r.name,
+        "labels": r.labels,
+        "ports": r.ports,
+        "ip": r.ip,
+        "x": r.x,
+        "y": r.y,
+    },
+    "externals": lambda r: {"name": r.name, "cidr": r.cidr, "except_cidrs": r.except_cidrs, "x": r.x, "y": r.y},
+    "flows": lambda r: {
+        "ports": r.ports,
+        **{f"{side}_{kind}_id": None for side in ("source", "destination") for kind in _ENDPOINT_KINDS},
+        f"source_{r.source[0]}_id": r.source[1],
+        f"destination_{r.destination[0]}_id": r.destination[1],
+    },
+    "policies": lambda r: {"namespace": r.namespace, "name": r.name, "manifest": r.manifest},
+}
+_MODELS = {
+    "namespaces": models.Namespace,
+    "workloads": models.Workload,
+    "externals": models.External,
+    "flows": models.Flow,
+    "policies": models.ImportedPolicy,
+}
+_NAME_OF = {
+    "namespaces": lambda r: r.name,
+    "workloads": lambda r: r.ref,
+    "externals": lambda r: r.name,
+    "policies": lambda r: r.ref,
+}
+
+
+def _restore_rows(design: models.Design, current, target):
+    """Write ``target``'s parts over ``current``'s rows; the parts as written (with their real ids).
+
+    A target part keeps its id when the design has it, or when no row anywhere has it (it comes back); else
+    it takes the id of the design's part of the same name, or a new one.  Deletions go first (flows, then
+    what they name), so names are free again before they are written."""
+    remap: dict[tuple[str, int], int] = {}
+    plan: dict[str, list] = {}
+    for section in ("namespaces", "workloads", "externals", "flows", "policies"):
+        have = current.section(section)
+        by_name = {_NAME_OF[section](r): pk for pk, r in have.items()} if section in _NAME_OF else {}
+        wanted = list(target.section(section).values())
+        ids = [r.pk for r in wanted if r.pk > 0 and r.pk not in have]
+        taken = set(_MODELS[section].objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+        rows, chosen = [], set()
+        for rec in wanted:
+            rec = _remapped(section, rec, remap)
+            if rec.pk in have or (rec.pk > 0 and rec.pk not in taken):
+                pk: int | None = rec.pk
+            else:
+                pk = by_name.get(_NAME_OF[section](rec)) if section in _NAME_OF else None
+                if pk in chosen:
+                    pk = None
+            chosen.add(pk)
+            rows.append((rec, pk))
+        plan[section] = rows
+        keep = {pk for _, pk in rows if pk is not None}
+        plan[section + "-gone"] = [pk for pk in have if pk not in keep]
+        for rec, pk in rows:  # ids decided now; new rows get theirs when written
+            if pk is not None:
+                remap[(section, rec.pk)] = pk
+    for section in ("flows", "policies", "workloads", "externals", "namespaces"):
+        _MODELS[section].objects.filter(design=design, pk__in=plan[section + "-gone"]).delete()
+    written: dict[str, list] = {}
+    for section in ("namespaces", "workloads", "externals", "flows", "policies"):
+        out = []
+        for rec, pk in plan[section]:
+            rec = _remapped(section, rec, remap)
+            fields = _ROW_FIELDS[section](rec)
+            if pk is not None and pk in current.section(section):
+                if current.section(section)[pk] != replace(rec, pk=pk):
+                    _MODELS[section].objects.filter(pk=pk).update(**fields)
+            else:
+                row = _MODELS[section].objects.create(design=design, **({"pk": pk} if pk is not None else {}), **fields)
+                remap[(section, rec.pk)] = row.pk
+                pk = row.pk
+            out.append(replace(rec, pk=pk))
+        written[section] = out
+    return replace(
+        current,
+        settings=target.settings,
+        **{section: ordered(written[section]) for section in written},
+    )
+
+
+_END_SECTION = {"workload": "workloads", "namespace": "namespaces", "external": "externals"}
+
+
+def _remapped(section: str, rec, remap: dict[tuple[str, int], int]):
+    """``rec`` with the ids of the parts it names as they are written."""
+    if section == "workloads":
+        return replace(rec, namespace_pk=remap.get(("namespaces", rec.namespace_pk), rec.namespace_pk))
+    if section == "flows":
+        source, destination = (
+            (kind, remap.get((_END_SECTION[kind], pk), pk)) for kind, pk in (rec.source, rec.destination)
+        )
+        return replace(rec, source=source, destination=destination)
+    return rec
 
 
 # ---------------------------------------------------------------- undo and redo
@@ -627,7 +793,9 @@ ERR_NOTHING_TO_REDO = "There is nothing to redo: redo brings back a change you u
 
 
 def _move_cursor(design: models.Design, target: models.Revision, summary: str, actor=None) -> models.Design:
-    design_restore(design=design, snapshot=selectors.revision_snapshot(target), summary=summary, actor=actor)
+    design_restore(
+        design=design, snapshot=selectors.revision_snapshot(target), summary=summary, actor=actor, always=True
+    )
     # design_restore recorded a change; mark it as a move of the cursor to ``target``'s state instead.
     models.Revision.objects.filter(design=design, number=design.revision).update(state=target.number, undo_to=None)
     return design
@@ -812,7 +980,7 @@ def design_import(
         )
     }
     positions = _import_layout(imported)
-    models.Workload.objects.bulk_create(
+    workloads = models.Workload.objects.bulk_create(
         models.Workload(
             design=design,
             namespace=namespaces[w.namespace],
@@ -826,15 +994,21 @@ def design_import(
         for w in imported.workloads
     )
     rendered = [importer.kept_manifest(p) for p in imported.policies]  # read back without validating again
-    models.ImportedPolicy.objects.bulk_create(
+    policies = models.ImportedPolicy.objects.bulk_create(
         models.ImportedPolicy(design=design, namespace=p.namespace, name=p.name, manifest=m)
         for p, m in zip(imported.policies, rendered, strict=True)
     )
     models.ImportBaseline.objects.create(design=design, manifests=rendered)
+    change = (
+        *(Put("namespaces", namespace_record(ns)) for ns in namespaces.values()),
+        *(Put("workloads", workload_record(w, w.namespace.name)) for w in workloads),
+        *(Put("policies", policy_record(p)) for p in policies),
+    )
     _touch(
         design,
         f"Imported {len(imported.policies)} NetworkPolicies and {len(imported.workloads)} workloads",
         actor or owner,
+        change,
     )
     return ImportResult(design, [s.as_dict() for s in imported.skipped])
 
@@ -866,7 +1040,7 @@ def imported_policy_create(*, design: models.Design, text: str, actor=None) -> m
     )
     row.full_clean()
     row.save()
-    _touch(design, f"Added NetworkPolicy {row.ref}", actor)
+    _touch(design, f"Added NetworkPolicy {row.ref}", actor, (Put("policies", policy_record(row)),))
     return row
 
 
@@ -878,21 +1052,18 @@ def imported_policy_update(*, policy: models.ImportedPolicy, text: str, actor=No
     policy.namespace, policy.name, policy.manifest = value.namespace, value.name, render.policy_manifest(value)
     policy.full_clean()
     policy.save()
-    _touch(policy.design, f"Changed NetworkPolicy {policy.ref}", actor)
+    _touch(policy.design, f"Changed NetworkPolicy {policy.ref}", actor, (Put("policies", policy_record(policy)),))
     return policy
 
 
 @transaction.atomic
 def imported_policy_delete(*, policy: models.ImportedPolicy, actor=None) -> None:
-    design, ref = policy.design, policy.ref
+    design, ref, pk = policy.design, policy.ref, policy.pk
     policy.delete()
-    _touch(design, f"Deleted NetworkPolicy {ref}", actor)
+    _touch(design, f"Deleted NetworkPolicy {ref}", actor, (Drop("policies", pk),))
 
 
 # ---------------------------------------------------------------- positions (issue 12: layout)
-
-MOVES_DERIVED = 200  # above this many moved rows the next state is loaded whole (deriving looks each one up)
-
 
 @transaction.atomic
 def design_positions_set(
@@ -900,21 +1071,17 @@ def design_positions_set(
 ) -> int:
     """Move nodes (``workload:ns/name`` or ``external:name`` → centre) in one change, and return how many
     moved; a change that moves nothing records no revision."""
-    moved: list[models.Workload | models.External] = []
-    for w in design.workloads.select_related("namespace"):
-        spot = positions.get(f"workload:{w.namespace.name}/{w.name}")
-        if spot is not None and (w.x, w.y) != (float(spot[0]), float(spot[1])):
-            w.x, w.y = float(spot[0]), float(spot[1])
-            moved.append(w)
-    for e in design.externals.all():
-        spot = positions.get(f"external:{e.name}")
-        if spot is not None and (e.x, e.y) != (float(spot[0]), float(spot[1])):
-            e.x, e.y = float(spot[0]), float(spot[1])
-            moved.append(e)
-    if not moved:
+    state = selectors.design_state(design)
+    made: list[Put] = []
+    for section, key in (("workloads", "workload:{0.ref}"), ("externals", "external:{0.name}")):
+        for rec in getattr(state, section):
+            spot = positions.get(key.format(rec))
+            if spot is not None and (rec.x, rec.y) != (float(spot[0]), float(spot[1])):
+                made.append(Put(section, dataclasses.replace(rec, x=float(spot[0]), y=float(spot[1]))))
+    if not made:
         return 0
-    models.Workload.objects.bulk_update([m for m in moved if isinstance(m, models.Workload)], ["x", "y"])
-    models.External.objects.bulk_update([m for m in moved if isinstance(m, models.External)], ["x", "y"])
-    change = selectors.Change(moved=tuple(moved)) if len(moved) <= MOVES_DERIVED else None
-    _touch(design, summary, actor, change)
-    return len(moved)
+    for section, model in (("workloads", models.Workload), ("externals", models.External)):
+        rows = [model(pk=op.record.pk, x=op.record.x, y=op.record.y) for op in made if op.section == section]
+        model.objects.bulk_update(rows, ["x", "y"], batch_size=1000)
+    _touch(design, summary, actor, tuple(made))
+    return len(made)

@@ -39,7 +39,7 @@ def test_synthetic_spec_refuses_too_few_workloads_per_namespace():
 def test_synthetic_design_in_the_database_compiles_like_its_domain_graph(user):
     spec = bench.synthetic_spec(40, 4)
     design = bench.spec_design_create(owner=user, spec=spec, name="bench")
-    data = selectors.design_load(design)
+    data = selectors.design_state(design)
     assert data.graph == bench.spec_graph(spec)
     assert compile_design(data.graph) == compile_design(bench.spec_graph(spec))
     (revision,) = design.revisions.all()

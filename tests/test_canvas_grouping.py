@@ -208,7 +208,7 @@ def test_the_warnings_tab_lists_the_first_findings_and_says_how_many_more(alice,
     three_tier.dns = False
     three_tier.save()
     body = page(alice, three_tier)
-    findings = len(selectors.design_compile(selectors.design_load(three_tier)).findings)
+    findings = len(selectors.design_state(three_tier).findings)
     assert findings > 2
     assert body.count('<article class="finding') == 2
     assert f"… and {findings - 2} more warning" in body
@@ -217,7 +217,7 @@ def test_the_warnings_tab_lists_the_first_findings_and_says_how_many_more(alice,
 
 def test_the_preview_is_the_designs_yaml_written_policy_by_policy(alice, three_tier):
     response = alice.get(reverse("design-detail", args=[three_tier.pk]))
-    compiled = selectors.design_compile(selectors.design_load(three_tier))
+    compiled = selectors.design_state(three_tier)
     assert response.context["yaml_text"] == compiled.yaml
     # a second page comes from the per-policy cache and is the same
     assert (

@@ -16,17 +16,17 @@ def test_every_change_bumps_the_revision_and_records_a_snapshot(three_tier):
     latest = three_tier.revisions.order_by("-number").first()
     assert latest.number == three_tier.revision
     assert latest.summary == "Added workload shop/cache"
-    assert "cache" in [w["name"] for w in latest.snapshot["workloads"]]
+    assert "cache" in [w["name"] for w in selectors.revision_snapshot(latest)["workloads"]]
 
 
 def test_restoring_a_snapshot_gives_back_the_same_policies(three_tier):
-    yaml_before = selectors.design_compile(selectors.design_load(three_tier)).yaml
-    snapshot = selectors.design_snapshot(selectors.design_load(three_tier))
+    yaml_before = selectors.design_state(three_tier).yaml
+    snapshot = selectors.design_state(three_tier).snapshot()
     services.flow_delete(flow=three_tier.flows.first())
     services.workload_delete(workload=three_tier.workloads.get(name="db"))
-    assert selectors.design_compile(selectors.design_load(three_tier)).yaml != yaml_before
+    assert selectors.design_state(three_tier).yaml != yaml_before
     services.design_restore(design=three_tier, snapshot=snapshot, summary="Restored")
-    assert selectors.design_compile(selectors.design_load(three_tier)).yaml == yaml_before
+    assert selectors.design_state(three_tier).yaml == yaml_before
 
 
 def test_failed_change_saves_nothing(three_tier):
@@ -55,7 +55,7 @@ def test_renaming_a_workload_keeps_its_flows(three_tier):
 
 
 def test_design_load_graph_matches_the_rows(three_tier):
-    graph = selectors.design_load(three_tier).graph
+    graph = selectors.design_state(three_tier).graph
     assert [w.ref for w in graph.workloads] == ["shop/api", "shop/db", "shop/frontend"]
     assert [f.ref for f in graph.flows] == ["shop/frontend -> shop/api", "shop/api -> shop/db"]
     assert graph.workload("shop/api").named_port("http").port == 8080

@@ -102,8 +102,8 @@ def test_rename_to_nothing_is_refused(alice, three_tier):
 def test_duplicate_copies_every_part(alice, three_tier, user):
     alice.post(url("design-duplicate", three_tier))
     copy = models.Design.objects.get(owner=user, name="three-tier shop (copy)")
-    original = selectors.design_compile(selectors.design_load(three_tier)).yaml
-    assert selectors.design_compile(selectors.design_load(copy)).yaml == original
+    original = selectors.design_state(three_tier).yaml
+    assert selectors.design_state(copy).yaml == original
     assert copy.workloads.count() == 3
 
 

@@ -118,7 +118,7 @@ def test_find_resolves_names_namespace_names_and_labels(user, typed, key):
     from editor import selectors
 
     design = bench.spec_design_create(owner=user, spec=bench.synthetic_spec(16, 4), name="large")
-    assert find.resolve(selectors.design_load(design), typed) == key
+    assert find.resolve(selectors.design_state(design), typed) == key
 
 
 def test_finding_a_part_selects_it_and_zooms_to_it(alice, user):

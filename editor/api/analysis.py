@@ -197,8 +197,8 @@ def _port_number(params) -> int:
 
 def _loaded(request, pk: int):
     design = selectors.design_get_for(request.user, pk)
-    data = selectors.design_load(design)
-    return data, selectors.design_policies(data)
+    data = selectors.design_state(design)
+    return data, data.policies
 
 
 REF_HELP = "A workload (<namespace>/<name>, e.g. prod/api) or an IP address."
@@ -256,7 +256,7 @@ class ConnectionsView(APIView):
     @extend_schema(operation_id="designs_connections", responses={200: ConnectionSerializer(many=True)})
     def get(self, request, pk: int):
         """Workload → workload connections the policies allow, with ports and allowing policies."""
-        data = selectors.design_load(selectors.design_get_for(request.user, pk))
+        data = selectors.design_state(selectors.design_get_for(request.user, pk))
         return Response(
             [
                 {"source": c.source, "destination": c.destination, "ports": list(c.ports), "policies": list(c.policies)}
@@ -287,8 +287,8 @@ class DiffView(APIView):
     )
     def get(self, request, pk: int):
         """Connections between the design's workloads added and removed since it was imported."""
-        data = selectors.design_load(selectors.design_get_for(request.user, pk))
-        diff = selectors.design_import_diff(data)
+        design = selectors.design_get_for(request.user, pk)
+        diff = selectors.design_import_diff(design, selectors.design_state(design))
         if diff is None:
             raise NotFound("This design was not imported, so there is nothing to compare it with.")
 

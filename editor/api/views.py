@@ -159,7 +159,7 @@ class DesignViewSet(viewsets.ModelViewSet):
     def manifests(self, request, pk=None):
         """The design's NetworkPolicies: JSON, or a YAML download with ``?format=yaml``."""
         design = self.get_object()
-        compiled = selectors.design_compile(selectors.design_load(design))
+        compiled = selectors.design_state(design)
         if request.query_params.get("format") == "yaml":
             response = HttpResponse(compiled.yaml, content_type="application/yaml")
             response["Content-Disposition"] = f'attachment; filename="{yaml_filename(design)}"'
@@ -173,7 +173,7 @@ class DesignViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def warnings(self, request, pk=None):
         """Findings for the design: stable ``code``, ``severity``, ``message`` with the fix, ``subject``."""
-        compiled = selectors.design_compile(selectors.design_load(self.get_object()))
+        compiled = selectors.design_state(self.get_object())
         return Response([f.as_dict() for f in compiled.findings])
 
 

@@ -151,18 +151,42 @@ class Compilation:
         ``added`` flows put in (nothing else changed); anything else, or a bad flow, compiles in full."""
         if not _same_population(self.graph, graph):
             return Compilation.of(graph)
+        return self.changed(graph, removed, added)
+
+    def changed(
+        self,
+        graph: Graph,
+        removed: tuple[Flow, ...] = (),
+        added: tuple[Flow, ...] = (),
+        dirty: tuple[tuple[str, str], ...] = (),
+    ) -> Compilation:
+        """The compilation of ``graph``, which differs from this one's graph by the ``removed`` and ``added``
+        flows and by parts whose change can only alter the policies of the ``dirty`` targets ((kind, ref):
+        ``("workload", "prod/api")`` or ``("namespace", "prod")``): a changed workload's own policy and
+        those of its flows' other ends, say.  The settings must be the same.  A bad flow compiles in full.
+        The caller names the dirty targets; tests/test_state.py checks the result against full compiles."""
+        if graph.settings != self.graph.settings:
+            return Compilation.of(graph)
         try:
             touched: dict[_Target, list[Flow]] = {}
             for flow, sign in [(f, -1) for f in removed] + [(f, 1) for f in added]:
-                for target in {_target(graph, flow.source), _target(graph, flow.destination)} - {None}:
+                ends = (flow.source, flow.destination)  # a removed flow's ends may be gone from the graph
+                for target in {_target(graph, e) if sign > 0 else _end_target(e) for e in ends} - {None}:
                     flows = touched.setdefault(target, list(self.flows_of.get(target, ())))  # type: ignore[arg-type]
                     if sign > 0:
                         flows.append(flow)
                     else:
                         flows.remove(flow)
+            for kind, ref in dirty:
+                target = _Target(kind, ref)
+                touched.setdefault(target, list(self.flows_of.get(target, ())))  # type: ignore[arg-type]
             flows_of = dict(self.flows_of)
             generated = dict(self.generated)
             for target, flows in touched.items():
+                if target.kind == "workload" and graph.workload(target.ref) is None:  # deleted or renamed
+                    flows_of.pop(target, None)
+                    generated.pop(target, None)
+                    continue
                 if flows:
                     flows_of[target] = tuple(flows)
                 else:
@@ -290,6 +314,10 @@ def _target(graph: Graph, endpoint: Endpoint) -> _Target | None:
     if endpoint.kind == "workload" and graph.workload(endpoint.ref) is None:
         raise CompileError(f"Flow endpoint {endpoint.ref} is not a workload of this design.")
     return _Target(endpoint.kind, endpoint.ref)
+
+
+def _end_target(endpoint: Endpoint) -> _Target | None:
+    return None if endpoint.kind == "external" else _Target(endpoint.kind, endpoint.ref)
 
 
 def _peer(graph: Graph, endpoint: Endpoint, policy_namespace: str) -> Peer:

@@ -93,14 +93,14 @@ def _check_query(connection: analyze.Connection) -> str:
 def design_analysis(request, pk: int):
     """What the design allows between its workloads, what changed since import, its kept policies."""
     design = selectors.design_get_for(request.user, pk)
-    data = selectors.design_load(design)
+    data = selectors.design_state(design)
     return render(
         request,
         "editor/analysis/overview.html",
         {
             "design": design,
             "connections": [(c, _check_query(c)) for c in selectors.design_connections(data)],
-            "diff": selectors.design_import_diff(data),
+            "diff": selectors.design_import_diff(design, data),
             "policies": [
                 (row, analyze.describe_policy(policy))
                 for row, policy in zip(data.imported_policies, data.graph.policies, strict=True)
@@ -133,8 +133,8 @@ def _check_answer(graph, policies, params) -> tuple[analyze.Reachability | None,
 @login_required
 def design_check(request, pk: int):
     design = selectors.design_get_for(request.user, pk)
-    data = selectors.design_load(design)
-    policies = selectors.design_policies(data)
+    data = selectors.design_state(design)
+    policies = data.policies
     answer, error = _check_answer(data.graph, policies, request.GET)
     context = {
         "design": design,
@@ -162,8 +162,8 @@ def design_check(request, pk: int):
 @login_required
 def design_matrix(request, pk: int):
     design = selectors.design_get_for(request.user, pk)
-    data = selectors.design_load(design)
-    policies = selectors.design_policies(data)
+    data = selectors.design_state(design)
+    policies = data.policies
     port_text = request.GET.get("port", "").strip()
     protocol = request.GET.get("protocol", "TCP").strip().upper()
     error, table = "", None

@@ -1,6 +1,6 @@
 """The canvas's geometry: where each node, namespace box and arrow of a design is drawn.
 
-Pure functions over the loaded design (``selectors.DesignData``): no request, no session, no database
+Pure functions over the loaded design (``DesignState``): no request, no session, no database
 writes.  The editor views hand the result to the page template, which draws the SVG frame; the many
 elements inside it (namespace boxes, arrows, nodes) are written here as one string (``markup``), since
 Django's template engine took over a second for a 1,000-workload design's 16,000 elements.
@@ -23,6 +23,7 @@ from json.encoder import encode_basestring_ascii as _json_str
 from editor import models, selectors
 from editor.netpol import layout as netpol_layout
 from editor.selectors import flow_endpoint
+from editor.state import DesignState
 from editor.web import forms
 
 NODE_W = 152
@@ -243,7 +244,7 @@ def clip_text(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def auto_layout(data: selectors.DesignData) -> dict[str, tuple[float, float]]:
+def auto_layout(data: DesignState) -> dict[str, tuple[float, float]]:
     """Node key → centre: a column per step along the flows, a band of rows per namespace, externals last."""
     keys = [node_key("workload", data.refs[("workload", w.pk)]) for w in data.workloads]
     keys += [node_key("external", e.name) for e in data.externals]
@@ -262,7 +263,7 @@ def auto_layout(data: selectors.DesignData) -> dict[str, tuple[float, float]]:
             break
     bands: dict[str, list[str]] = {}
     for w in data.workloads:
-        bands.setdefault(data.refs[("namespace", w.namespace_id)], []).append(
+        bands.setdefault(data.refs[("namespace", w.namespace_pk)], []).append(
             node_key("workload", data.refs[("workload", w.pk)])
         )
     if data.externals:
@@ -280,9 +281,9 @@ def auto_layout(data: selectors.DesignData) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def free_spot(data: selectors.DesignData, namespace: str | None) -> tuple[float | None, float | None]:
+def free_spot(data: DesignState, namespace: str | None) -> tuple[float | None, float | None]:
     """Where a new node goes: right of its namespace's row, or on a new row below everything."""
-    placed = [(w.x, w.y, w.namespace_id) for w in data.workloads if w.x is not None and w.y is not None]
+    placed = [(w.x, w.y, w.namespace_pk) for w in data.workloads if w.x is not None and w.y is not None]
     placed += [(e.x, e.y, None) for e in data.externals if e.x is not None and e.y is not None]
     if len(placed) < len(data.workloads) + len(data.externals):
         return None, None  # the design is (partly) laid out automatically: leave the new node to it
@@ -297,13 +298,13 @@ def free_spot(data: selectors.DesignData, namespace: str | None) -> tuple[float 
     return MARGIN_X, max(y for _, y, _ in placed) + ROW_GAP + BAND_GAP
 
 
-def is_grouped(data: selectors.DesignData) -> bool:
+def is_grouped(data: DesignState) -> bool:
     """Whether the design is drawn grouped (zoomed out): see the module's docstring."""
     return len(data.workloads) > GROUP_ABOVE
 
 
 def draw(
-    data: selectors.DesignData,
+    data: DesignState,
     sel: str,
     source: str,
     warned: set[str],
@@ -343,7 +344,7 @@ def draw(
     empty_x = MARGIN_X - NODE_W / 2
     members_of: dict[int, list[Node]] = {}
     for w in data.workloads:
-        members_of.setdefault(w.namespace_id, []).append(by_key[node_key("workload", data.refs[("workload", w.pk)])])
+        members_of.setdefault(w.namespace_pk, []).append(by_key[node_key("workload", data.refs[("workload", w.pk)])])
     for ns in data.namespaces:
         members = members_of.get(ns.pk, [])
         labels = clip_text(forms.format_labels(ns.labels), 40)
@@ -407,7 +408,7 @@ def _region_around(name: str, labels: str, members: list[Node]) -> Region:
     return Region(name, labels, x0, y0, x1 - x0, y1 - y0)
 
 
-def _allowed(data: selectors.DesignData, pairs: set) -> list:
+def _allowed(data: DesignState, pairs: set) -> list:
     """Connections kept (imported) policies allow that no drawn flow stands for, as ((src, dst), connection)."""
     allowed = []
     if data.graph.policies:
@@ -506,12 +507,12 @@ def _view(canvas: Canvas) -> str:
 # ---------------------------------------------------------------- grouped (zoomed out) designs
 
 
-def _draw_grouped(data: selectors.DesignData, sel: str, source: str, warned: set[str], expanded: set[str]) -> Canvas:
+def _draw_grouped(data: DesignState, sel: str, source: str, warned: set[str], expanded: set[str]) -> Canvas:
     canvas = Canvas(grouped=True)
     ns_name = {ns.pk: ns.name for ns in data.namespaces}
     members: dict[str, list] = {ns.name: [] for ns in data.namespaces}
     for w in data.workloads:
-        members[ns_name[w.namespace_id]].append(w)
+        members[ns_name[w.namespace_pk]].append(w)
     expanded = {name for name in expanded if members.get(name)}  # an empty namespace has nothing to expand
     canvas.expanded = tuple(n for n in members if n in expanded)
 
@@ -519,7 +520,7 @@ def _draw_grouped(data: selectors.DesignData, sel: str, source: str, warned: set
     # Looked up by the flow's columns (four thousand flows at 1,000 workloads: this loop is the hot one).
     shown_by: dict[str, dict] = {
         "workload": {
-            row.__dict__["id"]: ("workload", w.ref) if w.namespace in expanded else ("namespace", w.namespace)
+            row.pk: ("workload", w.ref) if w.namespace in expanded else ("namespace", w.namespace)
             for row, w in zip(data.workloads, data.graph.workloads, strict=True)
         },
         "namespace": {ns.pk: ("namespace", ns.name) for ns in data.namespaces},

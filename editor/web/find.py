@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from editor import selectors
+from editor.state import DesignState
 
 KINDS = ("workload", "external", "namespace", "flow")
 SUGGESTIONS = 2000  # at most this many options in the find box's list (any part can still be typed)
@@ -19,7 +19,7 @@ NOT_FOUND = (
 )
 
 
-def resolve(data: selectors.DesignData, query: str) -> str | None:
+def resolve(data: DesignState, query: str) -> str | None:
     """The selection key ``query`` names, or the first part it matches (workloads in the design's order)."""
     query = query.strip()
     if not query:
@@ -64,7 +64,7 @@ def resolve(data: selectors.DesignData, query: str) -> str | None:
     return None
 
 
-def suggestions(data: selectors.DesignData) -> str:
+def suggestions(data: DesignState) -> str:
     """``<option>`` elements of the find box's list (escaped): workloads with their labels, namespaces, externals."""
     out = []
     for w in data.graph.workloads[:SUGGESTIONS]:

@@ -99,7 +99,7 @@ def link_revoke(request, pk: int, link_pk: int):
 def shared_design(request, token: str):
     """The read-only page behind a secret link: no login, nothing to change."""
     design = selectors.design_get_by_link(token)
-    compiled = selectors.design_compile(selectors.design_load(design))
+    compiled = selectors.design_state(design)
     response = render(request, "editor/sharing/shared.html", {"design": design, "compiled": compiled})
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"

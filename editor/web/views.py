@@ -22,9 +22,6 @@ the session, keyed by design, so it survives a reload and ``canvas.js`` holds no
 
 from __future__ import annotations
 
-import copy
-import threading
-from collections import OrderedDict
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import wraps
@@ -48,7 +45,7 @@ from pygments.lexers import YamlLexer
 
 from editor import models, selectors, services
 from editor.netpol.lint import MISSING_DNS, SEVERITIES
-from editor.netpol.render import to_yaml
+from editor.state import DesignState
 from editor.web import canvas, find, forms
 from editor.web import layout as web_layout
 
@@ -137,10 +134,7 @@ def design_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def design_duplicate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = selectors.design_get_for(request.user, pk)
-    snapshot = selectors.design_snapshot(selectors.design_load(design))
-    copy = services.design_create(actor=request.user, owner=request.user, name=f"{design.name} (copy)"[:200])
-    snapshot["settings"]["name"] = copy.name
-    services.design_restore(actor=request.user, design=copy, snapshot=snapshot, summary=f"Copied from {design.name}")
+    services.design_duplicate(actor=request.user, design=design, owner=request.user)
     return redirect("design-list")
 
 
@@ -176,7 +170,7 @@ def design_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def design_download(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = selectors.design_get_for(request.user, pk)
-    compiled = selectors.design_compile(selectors.design_load(design))
+    compiled = selectors.design_state(design)
     response = HttpResponse(compiled.yaml, content_type="application/yaml")
     response["Content-Disposition"] = f'attachment; filename="{selectors.yaml_filename(design)}"'
     return response
@@ -358,8 +352,8 @@ def design_select(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Click on a part: select it, or in connect mode pick the flow's source, then its destination."""
     design = selectors.design_get_for(request.user, pk)
     key = request.POST.get("sel", "")
-    if key and _find(selectors.design_load(design), key) is None:  # typed: a name, namespace/name or label
-        found = find.resolve(selectors.design_load(design), key)
+    if key and _find(selectors.design_state(design), key) is None:  # typed: a name, namespace/name or label
+        found = find.resolve(selectors.design_state(design), key)
         if found is None:
             return _refused(
                 request, design, "notice", notice=find.NOT_FOUND.format(query=key.strip()[:80]), notice_error=True
@@ -442,11 +436,14 @@ def design_expand(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def design_remove(request: HtmxHttpRequest, design: models.Design) -> HttpResponse:
     """Delete a part: the one named in ``sel``, else the selection."""
     key = request.POST.get("sel") or _ui(request, design).get("sel") or ""
-    data = selectors.design_load(design)
+    data = selectors.design_state(design)
     found = _find(data, key)
     if found is None:
         return _refused(request, design, "notice", notice=ERR_NO_SELECTION, notice_error=True)
-    kind, row, ref = found
+    kind, rec, ref = found
+    row = _part(design, _MODELS[kind], rec.pk)
+    if row is None:
+        return _gone(request, design)
     {
         "workload": lambda: services.workload_delete(actor=request.user, workload=row),
         "external": lambda: services.external_delete(actor=request.user, external=row),
@@ -456,8 +453,11 @@ def design_remove(request: HtmxHttpRequest, design: models.Design) -> HttpRespon
     return _done(request, design, notice=f"Deleted {kind} {ref}.", select=None)
 
 
-def _find(data: selectors.DesignData, key: str):
-    """(kind, row, ref) of the part a selection key names, or None."""
+_MODELS = {"workload": models.Workload, "external": models.External, "namespace": models.Namespace, "flow": models.Flow}
+
+
+def _find(data: DesignState, key: str):
+    """(kind, record, ref) of the part a selection key names, or None."""
     kind, _, ref = (key or "").partition(":")
     # names from the graph, which lists every part in the rows' order (cheaper than naming rows one by one)
     if kind == "workload":
@@ -476,8 +476,8 @@ def _find(data: selectors.DesignData, key: str):
     else:
         return None
     for row, row_ref in rows:
-        if row_ref == ref:  # a copy: loaded rows are shared between requests (selectors.design_load)
-            return kind, copy.copy(row), ref
+        if row_ref == ref:
+            return kind, row, ref
     return None
 
 
@@ -496,7 +496,7 @@ def workload_add(request: HtmxHttpRequest, design: models.Design) -> HttpRespons
     if form.is_valid():
         data = form.cleaned_data
         try:
-            x, y = canvas.free_spot(selectors.design_load(design), data["namespace"])
+            x, y = canvas.free_spot(selectors.design_state(design), data["namespace"])
             workload = services.workload_create(
                 actor=request.user,
                 design=design,
@@ -541,7 +541,7 @@ def external_add(request: HtmxHttpRequest, design: models.Design) -> HttpRespons
     if form.is_valid():
         data = form.cleaned_data
         try:
-            x, y = canvas.free_spot(selectors.design_load(design), None)
+            x, y = canvas.free_spot(selectors.design_state(design), None)
             external = services.external_create(
                 actor=request.user,
                 design=design,
@@ -652,7 +652,7 @@ def flow_edit(request: HtmxHttpRequest, design: models.Design, part_pk: int) -> 
     if flow is None:
         return _gone(request, design)
     form = forms.FlowPortsForm(request.POST, auto_id="edit-%s")
-    key = f"flow:{canvas.flow_ref(flow, selectors.design_load(design).refs)}"
+    key = f"flow:{canvas.flow_ref(flow, selectors.design_state(design).refs)}"
     if form.is_valid():
         try:
             services.flow_update(actor=request.user, flow=flow, ports=form.cleaned_data["ports"])
@@ -680,13 +680,14 @@ def design_move(request: HtmxHttpRequest, design: models.Design) -> HttpResponse
     if not form.is_valid():
         return _refused(request, design, "notice", notice=_form_text(form), notice_error=True)
     (kind, ref), x, y = form.cleaned_data["node"], round(form.cleaned_data["x"]), round(form.cleaned_data["y"])
-    found = _find(selectors.design_load(design), canvas.node_key(kind, ref))
-    if found is None or kind == "namespace":
+    found = _find(selectors.design_state(design), canvas.node_key(kind, ref))
+    row = _part(design, _MODELS[kind], found[1].pk) if found is not None and kind != "namespace" else None
+    if row is None:
         return _gone(request, design)
     if kind == "workload":
-        services.workload_update(actor=request.user, workload=found[1], x=x, y=y)
+        services.workload_update(actor=request.user, workload=row, x=x, y=y)
     else:
-        services.external_update(actor=request.user, external=found[1], x=x, y=y)
+        services.external_update(actor=request.user, external=row, x=x, y=y)
     return _done(request, design)
 
 
@@ -721,8 +722,8 @@ class FindingView:
 
 
 def _editor_context(request, design: models.Design, *, notice: str = "", notice_error: bool = False, **forms_):
-    data = selectors.design_load(design)
-    compiled = selectors.design_compile(data)
+    data = selectors.design_state(design)
+    compiled = data
     ui = _ui(request, design)
     sel = ui.get("sel") or ""
     found = _find(data, sel)
@@ -768,7 +769,7 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
     # A large design previews its first policies only, so the page stays fast (a 1,000-workload design's
     # highlighted YAML was 16 MB and took seconds); the download has them all.  Nothing selected: fewer still.
     cap = PREVIEW_DOCUMENTS if kind else min(PREVIEW_DOCUMENTS, PREVIEW_OVERVIEW)
-    yaml_text, yaml_html = _preview(pairs[:cap])
+    yaml_text, yaml_html = _preview(data, pairs[:cap])
     if len(pairs) > cap:
         more = f"# … and {len(pairs) - cap:,} more NetworkPolicies: download the YAML for all of them.\n"
         yaml_text += more
@@ -899,7 +900,7 @@ def _severity_rank(finding) -> int:
     return SEVERITIES.index(finding.severity) if finding.severity in SEVERITIES else len(SEVERITIES)
 
 
-def _finding_view(f, data: selectors.DesignData) -> FindingView:
+def _finding_view(f, data: DesignState) -> FindingView:
     if " -> " in f.subject:
         target: str | None = f"flow:{f.subject}"
     elif "/" in f.subject:
@@ -913,31 +914,10 @@ def _finding_view(f, data: selectors.DesignData) -> FindingView:
     return FindingView(f.code, f.severity, f.message, f.subject, target, f.code if f.code == MISSING_DNS else None)
 
 
-# Highlighted YAML of single policies, kept between requests: a policy is a frozen value, so an equal policy
-# has the same YAML.  An edit changes a few policies; the preview's others come from here.
-_PREVIEW_CACHE: OrderedDict[object, tuple[str, str]] = OrderedDict()
-_PREVIEW_CACHE_SIZE = 2000
-_PREVIEW_LOCK = threading.Lock()
-
-
-def _preview(pairs: list) -> tuple[str, str]:
+def _preview(state: DesignState, pairs: list) -> tuple[str, str]:
     """(YAML, highlighted HTML) of (policy, manifest) pairs: the same text as ``to_yaml`` of the manifests."""
-    texts, htmls = [], []
-    for policy, manifest in pairs:
-        with _PREVIEW_LOCK:
-            hit = _PREVIEW_CACHE.get(policy)
-            if hit is not None:
-                _PREVIEW_CACHE.move_to_end(policy)
-        if hit is None:
-            text = to_yaml([manifest])
-            hit = (text, _highlight(text))
-            with _PREVIEW_LOCK:
-                _PREVIEW_CACHE[policy] = hit
-                while len(_PREVIEW_CACHE) > _PREVIEW_CACHE_SIZE:
-                    _PREVIEW_CACHE.popitem(last=False)
-        texts.append(hit[0])
-        htmls.append(hit[1])
-    return "".join(texts), mark_safe("".join(htmls))  # noqa: S308 (Pygments escapes)
+    rendered = state.preview([policy for policy, _ in pairs])
+    return "".join(text for text, _ in rendered), mark_safe("".join(html for _, html in rendered))  # noqa: S308
 
 
 def _options(parts: list[tuple[str, str]]) -> str:
@@ -947,7 +927,7 @@ def _options(parts: list[tuple[str, str]]) -> str:
     )
 
 
-def _default_namespace(data: selectors.DesignData) -> str:
+def _default_namespace(data: DesignState) -> str:
     return data.namespaces[0].name if data.namespaces else "default"
 
 
@@ -957,7 +937,7 @@ def _inspector_form(kind: str, row) -> forms.forms.Form:
             auto_id="edit-%s",
             initial={
                 "name": row.name,
-                "namespace": row.namespace.name,
+                "namespace": row.namespace,
                 "labels": forms.format_labels(row.labels),
                 "ports": forms.format_container_ports(row.ports),
             },
@@ -980,7 +960,7 @@ def _flow_view(flow: models.Flow, refs: dict) -> dict:
     }
 
 
-def _parts(data: selectors.DesignData, drawn: canvas.Canvas, *, large: bool) -> list[tuple[str, str]]:
+def _parts(data: DesignState, drawn: canvas.Canvas, *, large: bool) -> list[tuple[str, str]]:
     """Selectable parts as (key, label), for the keyboard and no-JavaScript selector: every part of a small
     design; of a large one, what the canvas shows (at most ``PARTS_SHOWN``; any part can be typed)."""
     if not large:
