@@ -390,6 +390,33 @@ def compile_figures(report: Report, sizes, repeat: int, log) -> None:
             row.note = "; ".join(notes)
 
 
+def layout_figures(report: Report, size: tuple[int, int], repeat: int, log) -> None:
+    """Layout of the design (``netpol.layout.lay_out_graph``: Graphviz ``dot`` per namespace, then the
+    namespaces as blocks), as auto-layout, import and a first open run it."""
+    from editor.netpol import layout
+
+    workloads, namespaces = size
+    spec = synthetic_spec(workloads, namespaces)
+    graph = spec_graph(spec)
+    label = f"{workloads:,} workloads / {namespaces} ns / {len(spec.flows):,} flows"
+    log(f"layout {label}")
+    timing = timed(lambda: layout.lay_out_graph(graph), repeat)
+    spots = layout.lay_out_graph(graph)
+    xs, ys = [x for x, _ in spots.values()], [y for _, y in spots.values()]
+    width, height = max(xs) - min(xs), max(ys) - min(ys)
+    report.add(
+        Row(
+            "layout (`netpol.layout`, Graphviz dot in levels)",
+            label,
+            timing,
+            "≤ 1 s at 1,000",
+            verdict(timing.median <= 1.0) if workloads >= 1000 else "",
+            f"engine: {layout.last_engine}; drawing {width:,.0f} × {height:,.0f} px (aspect {width / height:.2f}, "
+            f"wanted {layout.ASPECT})",
+        )
+    )
+
+
 def not_measured(report: Report, figure: str, size: str, target: str, why: str) -> None:
     report.add(Row(figure, size, None, target, "not measured", why))
 
@@ -616,6 +643,10 @@ def run(
         ("command line", lambda: cli_lint_figures(report, sizes[-1], repeat=1 if quick else 3, log=log)),
         ("export targets", lambda: export_target_figures(report, sizes[-1], repeat=2 if quick else 5, log=log)),
         ("traffic", lambda: traffic_figures(report, quick=quick, log=log)),
+        (
+            "layout",
+            lambda: layout_figures(report, sizes[-2] if quick else (1000, 50), repeat=2 if quick else 5, log=log),
+        ),
     ]
     if browser:
         groups.append(("editor page", lambda: browser_figures(report, quick=quick, log=log)))
