@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from html import escape
 from json.encoder import encode_basestring_ascii as _json_str
 
-from editor import models, selectors
+from editor import selectors
 from editor.netpol import layout as netpol_layout
 from editor.selectors import flow_endpoint
 from editor.state import DesignState
+from editor.state.records import FlowRec
 from editor.web import forms
 
 NODE_W = 152
@@ -933,5 +934,5 @@ def node_key(kind: str, ref: str) -> str:
     return f"{kind}:{ref}"
 
 
-def flow_ref(flow: models.Flow, refs: dict) -> str:
+def flow_ref(flow: FlowRec, refs: dict) -> str:
     return f"{flow_endpoint(flow, 'source', refs)[1]} -> {flow_endpoint(flow, 'destination', refs)[1]}"

@@ -686,7 +686,7 @@ def flow_edit(request: HtmxHttpRequest, design: models.Design, part_pk: int) -> 
     if flow is None:
         return _gone(request, design)
     form = forms.FlowPortsForm(request.POST, auto_id="edit-%s")
-    key = f"flow:{canvas.flow_ref(flow, selectors.design_state(design).refs)}"
+    key = f"flow:{flow}"  # "<source> -> <destination>", as the canvas names it
     if form.is_valid():
         try:
             services.flow_update(actor=request.user, flow=flow, ports=form.cleaned_data["ports"])
