@@ -233,3 +233,26 @@ def test_nul_in_the_import_name_is_a_400_naming_it(api):
     assert response.status_code == 400
     assert [e["path"] for e in response.json()["errors"]] == ["name"]
     assert not models.Design.objects.exists()
+
+
+HOSTILE_YAML = [
+    "a: 1\na: 2\n",
+    "[" * 5000 + "]" * 5000,
+    '{"a": ' * 3000 + "1" + "}" * 3000,
+    'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: "a\\0b"}\nspec: {podSelector: {}}\n',
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"
+    "spec: {podSelector: {}, ingress: [{ports: [{port: 1.0e999}, {port: " + "9" * 5000 + "}]}]}\n",
+    'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a, labels: {app: "x\\0"}}\n'
+    'spec: {podSelector: {matchLabels: {"a\\0": b}}}\nstatus: {}\n',
+    'apiVersion: v1\nkind: PodList\nitems: [{metadata: {name: "p\\u0000"}}, 1, null]\n',
+    "\x00",
+    "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"),
+]
+
+
+def test_hostile_yaml_bodies_never_give_a_5xx(api, world):
+    design, _ = world
+    for text in HOSTILE_YAML:
+        for url in ("/api/v1/designs/import/?name=x", f"/api/v1/designs/{design.pk}/policies/"):
+            response = api.generic("POST", url, text.encode("utf-8", "surrogatepass"), content_type="application/yaml")
+            assert response.status_code < 500, (url, text[:80], response.status_code)
