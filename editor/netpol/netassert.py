@@ -148,7 +148,7 @@ class _Builder:
                 "attempts": ATTEMPTS,
                 "exitCode": exit_code,
                 "src": _resource(source),
-                "dst": dst,
+                "dst": {kind: dict(value) for kind, value in dst.items()},  # its own objects: no YAML aliases
             }
         )
 
