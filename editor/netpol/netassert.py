@@ -73,7 +73,7 @@ def host_address(cidr: str, except_: tuple[str, ...]) -> str | None:
         inside = next((e for e in excluded if address in e), None)
         if inside is None:
             return str(address) if address in network else None
-        if inside.broadcast_address >= network.broadcast_address:
+        if inside.broadcast_address >= network.broadcast_address:  # type: ignore[operator]
             return None  # the excepts cover the rest of the range
         address = inside.broadcast_address + 1
     return None

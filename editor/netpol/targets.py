@@ -27,8 +27,11 @@ CILIUM_FQDN_RULE = "cilium-fqdn-rule"
 class CompiledDesign(Protocol):
     """What a target reads of a compiled design: its NetworkPolicies and their findings."""
 
-    policies: list[Policy]
-    findings: list[Finding]
+    @property
+    def policies(self) -> list[Policy]: ...
+
+    @property
+    def findings(self) -> list[Finding]: ...
 
 
 def manifests(target: str, graph: Graph, policies: list[Policy]) -> list[dict[str, Any]]:
