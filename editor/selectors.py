@@ -150,6 +150,7 @@ def _workload_dict(w: models.Workload, refs: dict[tuple[str, int], str]) -> dict
         "labels": w.labels,
         "ports": w.ports,
         "ip": w.ip,
+        "kind": w.kind,
         "x": w.x,
         "y": w.y,
     }
@@ -218,6 +219,7 @@ def _workload(row: models.Workload, namespace_name: str) -> nm.Workload:
         labels=tuple(sorted(row.labels.items())),
         ports=tuple(nm.ContainerPort(p["name"], p["port"], p.get("protocol", "TCP")) for p in row.ports),
         ip=row.ip,
+        kind=row.kind,
     )
 
 

@@ -631,6 +631,7 @@ def design_restore(*, design: models.Design, snapshot: dict, summary: str, actor
                 labels=w["labels"],
                 ports=w["ports"],
                 ip=w.get("ip"),
+                kind=w.get("kind", ""),
                 x=w["x"],
                 y=w["y"],
             )
@@ -870,6 +871,7 @@ def design_import(
             labels=dict(w.labels),
             ports=[{"name": p.name, "port": p.port, "protocol": p.protocol} for p in w.ports],
             ip=w.ip,
+            kind=w.kind,
             x=layout[(w.namespace, w.name)][0],
             y=layout[(w.namespace, w.name)][1],
         )
