@@ -737,6 +737,7 @@ _ROW_FIELDS = {
         "labels": r.labels,
         "ports": r.ports,
         "ip": r.ip,
+        "kind": r.kind,
         "x": r.x,
         "y": r.y,
     },
@@ -1048,6 +1049,7 @@ def design_import(
             labels=dict(w.labels),
             ports=[{"name": p.name, "port": p.port, "protocol": p.protocol} for p in w.ports],
             ip=w.ip,
+            kind=w.kind,
             x=positions[f"workload:{w.ref}"][0],
             y=positions[f"workload:{w.ref}"][1],
         )
