@@ -2,7 +2,8 @@
 against a live server: design, namespace, workloads, external, flow, manifests, warnings, reachability, import.
 
 The generator gets one setting besides turning its formatters off: the YAML bodies (import, kept policies) are
-sent as raw bytes (``content_type_overrides``), as the issue allows; every JSON endpoint is generated as is.
+sent as raw bytes (``content_type_overrides``: YAML import, NDJSON traffic uploads), as the issue allows; every JSON
+endpoint is generated as is.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ CONFIG = """\
 post_hooks: []
 content_type_overrides:
   application/yaml: application/octet-stream
+  application/x-ndjson: application/octet-stream
+  application/jsonl: application/octet-stream
 """
 CLUSTER = b"""\
 apiVersion: v1
