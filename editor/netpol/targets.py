@@ -25,10 +25,13 @@ CILIUM_FQDN_RULE = "cilium-fqdn-rule"
 
 
 class CompiledDesign(Protocol):
-    """What a target reads of a compiled design: its NetworkPolicies and their findings."""
+    """What a target reads of a compiled design: its NetworkPolicies and their findings (read only)."""
 
-    policies: list[Policy]
-    findings: list[Finding]
+    @property
+    def policies(self) -> list[Policy]: ...
+
+    @property
+    def findings(self) -> list[Finding]: ...
 
 
 def manifests(target: str, graph: Graph, policies: list[Policy]) -> list[dict[str, Any]]:

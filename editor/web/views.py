@@ -29,6 +29,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -490,7 +491,7 @@ def _find(data: DesignState, key: str):
 # ---------------------------------------------------------------- parts
 
 
-def _part(design: models.Design, model: type[models.Model], part_pk: int):
+def _part(design: models.Design, model: type[Model], part_pk: int):
     return model.objects.filter(design=design, pk=part_pk).first()
 
 
