@@ -667,7 +667,8 @@ def flow_edit(request: HtmxHttpRequest, design: models.Design, part_pk: int) -> 
     if flow is None:
         return _gone(request, design)
     form = forms.FlowPortsForm(request.POST, auto_id="edit-%s")
-    key = f"flow:{canvas.flow_ref(flow, selectors.design_state(design).refs)}"
+    data = selectors.design_state(design)  # its record names the ends (the row would cost a query for each)
+    key = f"flow:{canvas.flow_ref(data.parts.flows[flow.pk], data.refs)}"
     if form.is_valid():
         try:
             services.flow_update(actor=request.user, flow=flow, ports=form.cleaned_data["ports"])
