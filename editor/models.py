@@ -94,6 +94,12 @@ class Workload(models.Model):
     labels = models.JSONField(default=dict, blank=True, validators=[validate_labels])
     ports = models.JSONField(default=list, blank=True, help_text="Named container ports: [{name, port, protocol}].")
     ip = models.GenericIPAddressField(null=True, blank=True, help_text="The pod's IP, when imported from status.podIP.")
+    kind = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        help_text="The kind it was imported from (Deployment, Pod …); empty when drawn.",
+    )
     x = models.FloatField(null=True, blank=True)
     y = models.FloatField(null=True, blank=True)
 

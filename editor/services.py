@@ -8,6 +8,7 @@ Django's ``ValidationError`` keyed by field, with a message that says how to fix
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,12 +17,13 @@ from typing import Any, TypeVar
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Model, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Model, Q
 from django.utils import timezone
 
 from editor import models, selectors
-from editor.netpol import importer, render, validate
+from editor.netpol import analyze, importer, layout, render, validate
 from editor.netpol import model as nm
+from editor.netpol.compile import compile_design
 from editor.netpol.gcpause import paused_gc, without_gc
 from editor.state import (
     advance,
@@ -135,8 +137,8 @@ def _chains(design: models.Design, latest: models.Revision | None) -> int | None
     base = latest.base if latest.base is not None else latest.number
     if design.revision - base >= FULL_SNAPSHOT_EVERY:
         return None
-    if latest.number == base:
-        return base if design.revisions.filter(number=base, snapshot__has_key="policy_ids").exists() else None
+    if latest.number == base:  # a whole snapshot: one written since revisions keep part ids names them
+        return base if latest.keeps_ids else None
     return base if changes.is_change_json(latest.delta) else None
 
 
@@ -147,6 +149,7 @@ def _record(
         design.revisions.exclude(number=design.revision)
         .order_by("-number")
         .only("design", "number", "state", "base", "delta")
+        .annotate(keeps_ids=ExpressionWrapper(Q(snapshot__has_key="policy_ids"), output_field=BooleanField()))
         .first()
     )
     base = _chains(design, latest) if change is not None else None
@@ -738,6 +741,7 @@ _ROW_FIELDS = {
         "labels": r.labels,
         "ports": r.ports,
         "ip": r.ip,
+        "kind": r.kind,
         "x": r.x,
         "y": r.y,
     },
@@ -993,16 +997,18 @@ class ImportResult:
     warnings: tuple[dict, ...] = ()  # findings of import itself (status-dropped)
 
 
-def _import_layout(namespaces: list[str], workloads) -> dict[tuple[str, str], tuple[float, float]]:
-    """Columns by namespace, rows by name: a tidy first layout the user can rearrange."""
-    column = {name: index for index, name in enumerate(namespaces)}
-    rows: dict[str, int] = {}
-    out = {}
-    for w in workloads:
-        row = rows.get(w.namespace, 0)
-        rows[w.namespace] = row + 1
-        out[(w.namespace, w.name)] = (120.0 + 280.0 * column[w.namespace], 100.0 + 110.0 * row)
-    return out
+IMPORT_LAYOUT_CONNECTIONS = 500  # up to this many workloads, import lays out along what the policies allow
+
+
+def _import_layout(imported) -> dict[str, tuple[int, int]]:
+    """The first layout of an imported design (``netpol.layout``): one block per namespace, along the
+    connections its policies allow (a larger import leaves that to auto-layout: working them out takes
+    seconds at 5,000 workloads)."""
+    graph = imported.graph
+    pairs: list[tuple[str, str]] = []
+    if len(graph.workloads) <= IMPORT_LAYOUT_CONNECTIONS and graph.policies:
+        pairs = [(c.source, c.destination) for c in analyze.connections(graph, compile_design(graph))]
+    return layout.lay_out_graph(graph, connections=pairs)
 
 
 @without_gc  # tens of thousands of rows and value objects, no cycles: see editor/netpol/gcpause.py
@@ -1038,7 +1044,7 @@ def design_import(
             models.Namespace(design=design, name=ns.name, labels=dict(ns.labels)) for ns in imported.namespaces
         )
     }
-    layout = _import_layout(list(namespaces), imported.workloads)
+    positions = _import_layout(imported)
     workloads = models.Workload.objects.bulk_create(
         models.Workload(
             design=design,
@@ -1047,8 +1053,9 @@ def design_import(
             labels=dict(w.labels),
             ports=[{"name": p.name, "port": p.port, "protocol": p.protocol} for p in w.ports],
             ip=w.ip,
-            x=layout[(w.namespace, w.name)][0],
-            y=layout[(w.namespace, w.name)][1],
+            kind=w.kind,
+            x=positions[f"workload:{w.ref}"][0],
+            y=positions[f"workload:{w.ref}"][1],
         )
         for w in imported.workloads
     )
@@ -1121,3 +1128,27 @@ def imported_policy_delete(*, policy: models.ImportedPolicy, actor=None) -> None
     design, ref, pk = policy.design, policy.ref, policy.pk
     policy.delete()
     _touch(design, f"Deleted NetworkPolicy {ref}", actor, (Drop("policies", pk),))
+
+
+# ---------------------------------------------------------------- positions (issue 12: layout)
+
+@transaction.atomic
+def design_positions_set(
+    *, design: models.Design, positions: dict[str, tuple[float, float]], summary: str, actor=None
+) -> int:
+    """Move nodes (``workload:ns/name`` or ``external:name`` → centre) in one change, and return how many
+    moved; a change that moves nothing records no revision."""
+    state = selectors.design_state(design)
+    made: list[Put] = []
+    for section, key in (("workloads", "workload:{0.ref}"), ("externals", "external:{0.name}")):
+        for rec in getattr(state, section):
+            spot = positions.get(key.format(rec))
+            if spot is not None and (rec.x, rec.y) != (float(spot[0]), float(spot[1])):
+                made.append(Put(section, dataclasses.replace(rec, x=float(spot[0]), y=float(spot[1]))))
+    if not made:
+        return 0
+    for section, model in (("workloads", models.Workload), ("externals", models.External)):
+        rows = [model(pk=op.record.pk, x=op.record.x, y=op.record.y) for op in made if op.section == section]
+        model.objects.bulk_update(rows, ["x", "y"], batch_size=1000)
+    _touch(design, summary, actor, tuple(made))
+    return len(made)

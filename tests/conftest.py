@@ -16,6 +16,14 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def no_kept_states():
+    """Each test starts as a process that kept no design state: rolled-back databases reuse design ids."""
+    from editor import state
+
+    state.forget()
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """Django's cache holds the wrong-token counts (editor/api/auth.py): one test's misses must not throttle another."""
     from django.core.cache import cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from editor import bench
+from benchmark import harness as bench
 from editor.netpol import traffic
 
 

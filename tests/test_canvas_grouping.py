@@ -12,7 +12,8 @@ from collections import Counter
 import pytest
 from django.urls import reverse
 
-from editor import bench, models, selectors
+from benchmark import harness as bench
+from editor import models, selectors
 from editor.web import canvas, views
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from editor import bench
+from benchmark import harness as bench
 from editor.web import views
 
 

@@ -237,6 +237,7 @@ def test_a_duplicate_is_made_in_one_transaction_and_equals_the_original(three_ti
 
 
 def test_a_process_that_kept_nothing_opens_a_design_with_the_findings_stored_with_its_revision(three_tier):
+    three_tier.refresh_from_db()
     selectors.design_state(three_tier)  # kept: the edit's revision stores the findings it worked out
     services.flow_create(design=three_tier, source={"workload": "shop/frontend"}, destination={"workload": "shop/db"})
     three_tier.refresh_from_db()

@@ -344,8 +344,20 @@ def test_drawn_flow_gets_the_destinations_declared_ports_and_is_selected_for_edi
     flow = three_tier.flows.get(source_workload__name="frontend", destination_workload__name="db")
     assert flow.ports == [{"protocol": "TCP", "port": 5432}]
     body = text(response)
-    assert 'id="edit-ports"' in body and "autofocus" in body
-    assert 'value="TCP 5432"' in body
+    assert 'id="edit-ports"' in body and 'value="TCP 5432"' in body
+    # the focus goes to the new flow on the canvas, not into a field where Delete would edit text
+    assert "autofocus" not in body and 'data-focus-selected="true"' in body
+
+
+def test_flow_drawn_to_an_external_without_ports_asks_for_them(alice, three_tier):
+    services.external_create(design=three_tier, name="internet", cidr="0.0.0.0/0")
+    response = alice.post(
+        url("flow-add", three_tier), {"source": "workload:shop/api", "destination": "external:internet"}, **HX
+    )
+    assert three_tier.flows.get(destination_external__name="internet").ports == []
+    body = text(response)
+    assert "it allows every port" in body
+    assert re.search(r'<input[^>]*id="edit-ports"[^>]*autofocus', body)
 
 
 def test_flow_to_a_destination_without_ports_allows_all_ports_until_edited(alice, three_tier):

@@ -108,3 +108,11 @@ def test_matrix_page_downloads_the_truth_table_as_e2e_text(alice, three_tier):
     assert header[0] == "-" and sorted(header[1:]) == ["shop/api", "shop/db", "shop/frontend"] and len(lines) == 4
     rows = {line.split("\t")[0]: dict(zip(header[1:], line.split("\t")[1:], strict=True)) for line in lines[1:]}
     assert rows["shop/frontend"] == {"shop/api": ".", "shop/db": "X", "shop/frontend": "X"}
+
+
+def test_page_refuses_a_flow_from_a_dns_name_with_the_reason(alice, design):
+    before = design.flows.count()
+    body = {"source": "external:stripe", "destination": "workload:shop/db", "ports": ""}
+    response = alice.post(url("flow-add", design), body, **HX)
+    assert "can only be a destination" in response.content.decode()
+    assert design.flows.count() == before

@@ -930,6 +930,7 @@ class _WorkloadDraft:
     document: int
     path: str
     source: str = ""
+    kind: str = ""
 
 
 # the fields of each level on the way from a workload to its pod template
@@ -978,7 +979,7 @@ def _workload(doc: _Doc, path: str, data: dict[str, Any], kind: str) -> _Workloa
             ip = doc.check(_join(path, "status.podIP"), validate.check_ip, pod_ip, "pod IP")
     if len(doc.errors) > errors_before or labels is None or ports is None:
         return None
-    return _WorkloadDraft(namespace, name, labels, ports, ip, doc.number, path, doc.source)
+    return _WorkloadDraft(namespace, name, labels, ports, ip, doc.number, path, doc.source, kind)
 
 
 def _workload_name(name: str, taken: set[tuple[str, str]], namespace: str) -> str:
@@ -1111,7 +1112,8 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
         name = _workload_name(draft.name, taken, draft.namespace)
         taken.add((draft.namespace, name))
         origins[("Workload", f"{draft.namespace}/{name}")] = Origin(draft.source, draft.document, draft.path)
-        workloads.append(Workload(draft.namespace, name, tuple(sorted(draft.labels.items())), draft.ports, ip=draft.ip))
+        labels = tuple(sorted(draft.labels.items()))
+        workloads.append(Workload(draft.namespace, name, labels, draft.ports, ip=draft.ip, kind=draft.kind))
     used = {w.namespace for w in workloads} | {p.namespace for p in policies.values()}
     for name in used - set(namespaces):
         namespaces[name] = Namespace(name)

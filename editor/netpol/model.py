@@ -244,6 +244,7 @@ class Workload:
     labels: tuple[tuple[str, str], ...]
     ports: tuple[ContainerPort, ...] = ()
     ip: str | None = None  # the pod's IP when known (imported ``status.podIP``)
+    kind: str = ""  # the Kubernetes kind it was imported from (Deployment, Pod …); empty when drawn
 
     @classmethod
     def of(cls, ref: str, labels: dict[str, str] | None = None, ports: Iterable[ContainerPort] = ()) -> Workload:

@@ -10,8 +10,9 @@ it: its first drawn workload (by name) is tested for it.
 
 What netassert cannot test gets no test and a finding: SCTP (it speaks TCP and UDP), UDP to a host, and
 DNS-name externals.  Named ports are resolved on the destination; a range is tested at both ends; a flow on
-every port at the destination's declared ports (else TCP 80).  Workloads are ``deployment``s: the design
-does not record a workload's kind.
+every port at the destination's declared ports (else TCP 80).  A test names a workload by the kind it was
+imported as (Deployment, StatefulSet, DaemonSet, Pod); a drawn one is a ``deployment``,
+and a Job, CronJob or ReplicaSet gets no test and a finding.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from .model import Endpoint, Flow, Graph, Policy, Port, Workload
 
 TIMEOUT_SECONDS = 10
 ATTEMPTS = 3
-KIND = "deployment"
+KIND = "deployment"  # a drawn workload, or one whose kind the design does not know
+KINDS = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "Pod": "pod", "": KIND}
 PROTOCOLS = ("TCP", "UDP")
 NEAR = (1, -1, 2, -2, 10, 100, 1000)  # port offsets tried for a must-fail test, nearest first
 NEIGHBOURS_TRIED = 8  # workloads tried for a must-fail test to a neighbour
@@ -34,6 +36,7 @@ NEIGHBOURS_TRIED = 8  # workloads tried for a must-fail test to a neighbour
 NETASSERT_SCTP = "netassert-sctp-untested"
 NETASSERT_DNS_NAME = "netassert-dns-name-untested"
 NETASSERT_UDP_HOST = "netassert-udp-host-untested"
+NETASSERT_KIND = "netassert-kind-untested"
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def _pods(graph: Graph, endpoint: Endpoint) -> list[Workload]:
 
 
 def _resource(workload: Workload) -> dict[str, Any]:
-    return {"k8sResource": {"kind": KIND, "name": workload.name, "namespace": workload.namespace}}
+    return {"k8sResource": {"kind": KINDS[workload.kind], "name": workload.name, "namespace": workload.namespace}}
 
 
 def host_address(cidr: str, except_: tuple[str, ...]) -> str | None:
@@ -150,15 +153,30 @@ class _Builder:
                 "attempts": ATTEMPTS,
                 "exitCode": exit_code,
                 "src": _resource(source),
-                "dst": dst,
+                "dst": {kind: dict(value) for kind, value in dst.items()},  # its own objects: no YAML aliases
             }
         )
 
     def note(self, code: str, flow: Flow, message: str) -> None:
         self.findings.append(Finding(code, "warning", message, flow.ref))
 
+    def testable(self, flow: Flow, workloads: list[Workload]) -> list[Workload]:
+        """The workloads netassert can run a test in or against (not a Job, CronJob or ReplicaSet)."""
+        out = []
+        for workload in workloads:
+            if workload.kind in KINDS:
+                out.append(workload)
+            else:
+                self.note(
+                    NETASSERT_KIND,
+                    flow,
+                    f"{workload.ref} is a {workload.kind}, which netassert does not test (it takes deployment, "
+                    f"statefulset, daemonset and pod): flow {flow.ref} gets no test with it.",
+                )
+        return out
+
     def flow(self, flow: Flow) -> None:
-        sources = _pods(self.graph, flow.source)
+        sources = self.testable(flow, _pods(self.graph, flow.source))
         if flow.destination.kind == "external":
             external = self.graph.external(flow.destination.ref)
             if external is None:
@@ -178,7 +196,7 @@ class _Builder:
                 self.host_flow(flow, source, address or None)
             return
         for source in sources:
-            for destination in _pods(self.graph, flow.destination):
+            for destination in self.testable(flow, _pods(self.graph, flow.destination)):
                 if destination.ref != source.ref:
                     self.pod_flow(flow, source, destination)
 
@@ -213,7 +231,9 @@ class _Builder:
             (
                 w
                 for w in self._neighbours(destination.namespace)[:NEIGHBOURS_TRIED]
-                if w.ref not in (source.ref, destination.ref) and not self.allowed(source, self.host(w), protocol, port)
+                if w.ref not in (source.ref, destination.ref)
+                and w.kind in KINDS
+                and not self.allowed(source, self.host(w), protocol, port)
             ),
             None,
         )

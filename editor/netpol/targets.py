@@ -42,13 +42,20 @@ def manifests(target: str, graph: Graph, policies: list[Policy]) -> list[dict[st
     return render.manifests(policies)
 
 
+class _NoAliases(render._Dumper):  # type: ignore[misc,valid-type]
+    """Equal objects written out each time: no ``&id001`` anchors, whatever the data shares."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def to_yaml(target: str, documents: list[dict[str, Any]]) -> str:
     """The download: one document per policy, or for netassert one document holding the list of tests."""
     if target != NETASSERT:
         return render.to_yaml(documents)
     return yaml.dump(
         documents,
-        Dumper=render._Dumper,
+        Dumper=_NoAliases,
         sort_keys=False,
         default_flow_style=False,
         explicit_start=True,

@@ -54,6 +54,7 @@ class WorkloadRec:
     ip: str | None = None
     x: float | None = None
     y: float | None = None
+    kind: str = ""  # Deployment, StatefulSet, …: where an import told it
 
     @property
     def ref(self) -> str:
@@ -163,6 +164,7 @@ def record_dict(section: str, rec: Record, parts: Parts | None = None) -> dict[s
             "labels": rec.labels,
             "ports": rec.ports,
             "ip": rec.ip,
+            "kind": rec.kind,
             "x": rec.x,
             "y": rec.y,
         }
@@ -222,6 +224,7 @@ def parts_of_snapshot(snapshot: dict[str, Any]) -> Parts:
             w.get("ip"),
             w.get("x"),
             w.get("y"),
+            w.get("kind") or "",
         )
         for w in snapshot["workloads"]
     ]

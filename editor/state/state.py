@@ -54,6 +54,7 @@ def _workload(rec: WorkloadRec) -> nm.Workload:
         labels=tuple(sorted(rec.labels.items())),
         ports=tuple(nm.ContainerPort(p["name"], p["port"], p.get("protocol", "TCP")) for p in rec.ports),
         ip=rec.ip,
+        kind=rec.kind,
     )
 
 

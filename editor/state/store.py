@@ -84,6 +84,7 @@ def workload_record(row: models.Workload, namespace: str | None = None) -> Workl
         row.ip,
         row.x,
         row.y,
+        row.kind,
     )
 
 
@@ -118,9 +119,9 @@ def load_parts(design: models.Design) -> Parts:
         for pk, name, labels in models.Namespace.objects.filter(design=design).values_list("pk", "name", "labels")
     }
     workloads = [
-        WorkloadRec(pk, ns, namespaces[ns].name, name, labels, ports, ip, x, y)
-        for pk, ns, name, labels, ports, ip, x, y in models.Workload.objects.filter(design=design).values_list(
-            "pk", "namespace_id", "name", "labels", "ports", "ip", "x", "y"
+        WorkloadRec(pk, ns, namespaces[ns].name, name, labels, ports, ip, x, y, kind)
+        for pk, ns, name, labels, ports, ip, x, y, kind in models.Workload.objects.filter(design=design).values_list(
+            "pk", "namespace_id", "name", "labels", "ports", "ip", "x", "y", "kind"
         )
     ]
     externals = [

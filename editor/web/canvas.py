@@ -21,6 +21,7 @@ from html import escape
 from json.encoder import encode_basestring_ascii as _json_str
 
 from editor import selectors
+from editor.netpol import layout as netpol_layout
 from editor.selectors import flow_endpoint
 from editor.state import DesignState
 from editor.state.records import FlowRec
@@ -33,11 +34,12 @@ BAND_GAP = 70
 MARGIN_X = 140
 MARGIN_Y = 110
 
+LINE_CHARS = 20  # a node's label and ports lines (11 px monospace) fit its box at this many characters
 GROUP_ABOVE = 150  # a design with more workloads than this is drawn grouped: one node per collapsed namespace
-GROUP_W = 214
-GROUP_H = 76
-SLOT_GAP_X = 90  # between the slots of the grouped grid
-SLOT_GAP_Y = 80
+GROUP_W = 190
+GROUP_H = 62
+SLOT_GAP_X = 44  # between the slots of the grouped overview (its arrows pass under the groups)
+SLOT_GAP_Y = 44
 EXPANDED_MIN_W = 300  # an expanded namespace's box on a grouped canvas, at least
 
 
@@ -166,6 +168,13 @@ class Edge:
     warned: bool = False
     policies: tuple[str, ...] = ()  # set on arrows drawn from kept (imported) policies, not from a flow
     count: int = 0  # set on a grouped design's arrow that stands for this many flows (or allowed connections)
+    ends: tuple[float, float, float, float] = (0, 0, 0, 0)  # where the line starts and ends (x1, y1, x2, y2)
+    tucked: bool = False  # its label had no free spot: shown on hover and selection only
+
+    @property
+    def weight(self) -> int:
+        """An aggregate arrow's thickness class, 1 to 5, growing with the number of flows it stands for."""
+        return min(5, 1 + int(math.log2(max(self.count, 1))) // 2)
 
     @property
     def imported(self) -> bool:
@@ -234,7 +243,7 @@ def node_lines(labels: dict, ports: list[dict] | None = None) -> list[str]:
         lines = [*lines[:2], f"+{len(lines) - 2} more labels"]
     if ports:
         lines.append("ports " + forms.format_container_ports(ports))
-    return [clip_text(line, 26) for line in lines]
+    return [clip_text(line, LINE_CHARS) for line in lines]
 
 
 def clip_text(text: str, n: int) -> str:
@@ -376,20 +385,21 @@ def draw(
         canvas.edges.append(_edge(box, shown, src, dst, label, selected=f"flow:{ref}" == sel, warned=ref in warned))
     for (src, dst), c in allowed:
         canvas.edges.append(_edge(box, shown, src, dst, clip_text(", ".join(c.ports), 30), policies=c.policies))
+    _place_labels(canvas)
     canvas.view = _view(canvas)
     return canvas
 
 
 def _workload_node(w, ref: str, x: float, y: float) -> Node:
     lines = node_lines(w.labels, w.ports)
-    return Node("workload", ref, clip_text(w.name, 18), lines, x, y, h=max(44, 38 + 15 * len(lines)))
+    return Node("workload", ref, clip_text(w.name, 17), lines, x, y, h=max(44, 38 + 15 * len(lines)))
 
 
 def _external_node(e, x: float, y: float) -> Node:
     if e.fqdn:  # a DNS name: its own shape and the name
         lines = [clip_text(e.fqdn, 26), "DNS name"]
         return Node("external", e.name, clip_text(e.name, 16), lines, x, y, w=NODE_W + 16, h=68, dns_name=True)
-    lines = [e.cidr] + ([clip_text("except " + ", ".join(e.except_cidrs), 26)] if e.except_cidrs else [])
+    lines = [e.cidr] + ([clip_text("except " + ", ".join(e.except_cidrs), LINE_CHARS)] if e.except_cidrs else [])
     return Node("external", e.name, clip_text(e.name, 16), lines, x, y, w=NODE_W + 16, h=max(44, 38 + 15 * len(lines)))
 
 
@@ -439,8 +449,54 @@ def _edge(box, shown: set, src, dst, label: str, **extra) -> Edge:
         round(lx, 1),
         round(ly, 1),
         round(6.4 * len(label) + 14, 1),
+        ends=(x1, y1, x2, y2),
         **extra,
     )
+
+
+LABEL_SPOTS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82)  # where along its arrow a port label may go
+CELL = 160  # the grid that finds what a label could cover
+
+
+def _place_labels(canvas: Canvas) -> None:
+    """Move each arrow's port label along its arrow to the first spot where it covers no node, namespace title
+    or label placed before it; a label with no such spot is shown only on hover and selection (``tucked``)."""
+    cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+
+    def add(box: tuple[float, float, float, float]) -> None:
+        for cx in range(int(box[0] // CELL), int(box[2] // CELL) + 1):
+            for cy in range(int(box[1] // CELL), int(box[3] // CELL) + 1):
+                cells.setdefault((cx, cy), []).append(box)
+
+    def free(box: tuple[float, float, float, float]) -> bool:
+        for cx in range(int(box[0] // CELL), int(box[2] // CELL) + 1):
+            for cy in range(int(box[1] // CELL), int(box[3] // CELL) + 1):
+                for o in cells.get((cx, cy), ()):
+                    if box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3]:
+                        return False
+        return True
+
+    for n in (*canvas.nodes, *canvas.groups):
+        add((n.left - 3, n.top - 3, n.left + n.w + 3, n.top + n.h + 3))
+    for r in canvas.regions:
+        add((r.x, r.y, r.x + min(r.w, 40 + 7.5 * (len(r.name) + len(r.labels))), r.y + 30))
+    for e in canvas.edges:
+        if e.aggregate or not e.label:
+            continue
+        x1, y1, x2, y2 = e.ends
+        dx, dy = e.lx - (x1 + x2) / 2, e.ly - (y1 + y2) / 2  # a parallel arrow's label sits off its line
+        spot = None
+        for t in LABEL_SPOTS:
+            cx, cy = x1 + (x2 - x1) * t + dx, y1 + (y2 - y1) * t + dy
+            box = (cx - e.lw / 2 - 2, cy - 13, cx + e.lw / 2 + 2, cy + 13)
+            if free(box):
+                spot = (cx, cy, box)
+                break
+        if spot is None:
+            e.tucked = True
+            continue
+        e.lx, e.ly = round(spot[0], 1), round(spot[1], 1)
+        add(spot[2])
 
 
 def _view(canvas: Canvas) -> str:
@@ -541,15 +597,13 @@ def _draw_grouped(data: DesignState, sel: str, source: str, warned: set[str], ex
         slots.append((" externals", xs1 - xs0, ys1 - ys0, externals))
 
     labels = {ns.name: clip_text(forms.format_labels(ns.labels), 40) for ns in data.namespaces}
-    width = max(
-        max((w for _, w, _, _ in slots), default=0),
-        math.sqrt(sum((w + SLOT_GAP_X) * (h + SLOT_GAP_Y) for _, w, h, _ in slots) * 1.6),
+    # slots packed on shelves for an aspect near the canvas's (netpol.layout, as the namespaces' blocks are)
+    corners = netpol_layout.shelves(
+        [name for name, _, _, _ in slots], {name: (w, h) for name, w, h, _ in slots}, netpol_layout.ASPECT, SLOT_GAP_X
     )
-    x, y, row_h = float(MARGIN_X - NODE_W / 2), float(MARGIN_Y - 40), 0.0
     warned_ns = _warned_namespaces(warned)
     for name, w, h, what in slots:
-        if x > MARGIN_X - NODE_W / 2 and x + w > MARGIN_X + width:
-            x, y, row_h = float(MARGIN_X - NODE_W / 2), y + row_h + SLOT_GAP_Y, 0.0
+        x, y = corners[name][0] + MARGIN_X - NODE_W / 2, corners[name][1] + MARGIN_Y - 40
         if what is None:
             group = Group(name, labels[name], len(members[name]), inside[name], x + w / 2, y + h / 2)
             group.selected = group.key == sel
@@ -572,8 +626,6 @@ def _draw_grouped(data: DesignState, sel: str, source: str, warned: set[str], ex
                 region.w = max(region.w, EXPANDED_MIN_W)  # room for the title and its collapse control
                 region.selected, region.collapsible = region.key == sel, True
                 canvas.regions.append(region)
-        x += w + SLOT_GAP_X
-        row_h = max(row_h, h)
     _mark(canvas.nodes, sel, source, warned)
 
     by_key: dict[str, Node | Region | Group] = {n.key: n for n in canvas.nodes}
@@ -612,6 +664,7 @@ def _draw_grouped(data: DesignState, sel: str, source: str, warned: set[str], ex
         policies = tuple(sorted({p for c in conns for p in c.policies}))
         label = ", ".join(conns[0].ports) if len(conns) == 1 else f"{len(conns):,} allowed"
         canvas.edges.append(_edge(box, shown, a, b, clip_text(label, 30), policies=policies, count=len(conns)))
+    _place_labels(canvas)
     canvas.view = _view(canvas)
     return canvas
 
@@ -699,21 +752,78 @@ def _fmt(v: float) -> str:
     return str(v)
 
 
-def markup(canvas: Canvas, *, select_url: str, expand_url: str, can_edit: bool) -> str:
+def markup(canvas: Canvas, *, select_url: str, expand_url: str, can_edit: bool, near: set[str] | None = None) -> str:
     """The SVG elements of the canvas (namespace boxes and groups, arrows, nodes), escaped, as the page's
-    ``#canvas-svg`` holds them; the template writes the frame around it."""
+    ``#canvas-svg`` holds them; the template writes the frame around it.
+
+    Painted bottom up: namespace boxes, arrows, namespace titles, collapsed namespaces, nodes, so an arrow
+    never covers a title (on the overview the arrows pass under the groups).  Every part that can be selected
+    is focusable (``tabindex``), named once by its ``<title>``.  ``near``: focus mode is on, and these keys
+    stay clear (the others get ``faded``)."""
     out: list[str] = []
     add = out.append
     sel_post = f'hx-post="{escape(select_url)}"'
+
+    def fade(key: str) -> str:
+        return " faded" if near is not None and key not in near else ""
+
     for r in canvas.regions:
         name = escape(r.name)
         labels = escape(r.labels)
-        cls = "region" + (" selected" if r.selected else "") + (" empty" if r.empty else "")
+        cls = "region" + (" selected" if r.selected else "") + (" empty" if r.empty else "") + fade(r.key)
         add(
             f'<g class="{cls}" data-node="{escape(r.key)}" {sel_post} hx-vals="{escape(r.vals)}">\n'
             f"  <title>Namespace {name}{f' ({labels})' if r.labels else ''}</title>\n"
             f'  <rect class="region-box" x="{r.x}" y="{r.y}" width="{r.w}" height="{r.h}" rx="14"/>\n'
-            f'  <text class="region-title" x="{r.title_x}" y="{r.title_y}">namespace '
+            "</g>\n"
+        )
+    for e in canvas.edges:
+        ref, label = escape(e.ref), escape(e.label)
+        if e.imported:
+            add(
+                f'<g class="edge imported{" aggregate" if e.aggregate else ""}{" tucked" if e.tucked else ""}'
+                f'{fade(e.key)}" '
+                f'data-src="{escape(e.src)}" data-dst="{escape(e.dst)}">\n'
+                f"  <title>{ref}: {label}, allowed by {escape(', '.join(e.policies))}</title>\n"
+            )
+        elif e.aggregate:
+            add(
+                f'<g class="edge aggregate{" warned" if e.warned else ""} n{e.weight}{fade(e.key)}" '
+                f'data-src="{escape(e.src)}" data-dst="{escape(e.dst)}">\n'
+                f"  <title>{label} from {escape(e.src.partition(':')[2])} to {escape(e.dst.partition(':')[2])}: "
+                "expand a namespace to see and select them</title>\n"
+            )
+        else:
+            cls = (
+                "edge"
+                + (" selected" if e.selected else "")
+                + (" warned" if e.warned else "")
+                + (" tucked" if e.tucked else "")
+                + fade(e.key)
+            )
+            add(
+                f'<g class="{cls}" data-flow="{escape(e.key)}" data-src="{escape(e.src)}" data-dst="{escape(e.dst)}" '
+                f'{sel_post} hx-vals="{escape(e.vals)}" tabindex="0">\n'
+                f"  <title>Flow {ref}: {label}</title>\n"
+            )
+        marker = "arrow-selected" if e.selected else "arrow"
+        add(
+            f'  <path class="edge-hit" d="{e.path}"/>\n'
+            f'  <path class="edge-line" d="{e.path}" marker-end="url(#{marker})"/>\n'
+        )
+        if not e.aggregate:  # an aggregate's count is in its title (hover) and its thickness: no text to pile up
+            add(
+                f'  <g class="edge-label" transform="translate({e.lx} {e.ly})"><rect x="{e.label_x}" y="-11" '
+                f'width="{e.lw}" height="22" rx="11"/><text text-anchor="middle" y="4">{label}</text></g>\n'
+            )
+        add("</g>\n")
+    for r in canvas.regions:
+        name = escape(r.name)
+        labels = escape(r.labels)
+        cls = "region-head" + (" selected" if r.selected else "") + fade(r.key)
+        add(
+            f'<g class="{cls}" data-node="{escape(r.key)}" {sel_post} hx-vals="{escape(r.vals)}" tabindex="0">'
+            f'<text class="region-title" x="{r.title_x}" y="{r.title_y}">namespace '
             f'<tspan class="region-name">{name}</tspan>'
             + (f'<tspan class="region-labels" dx="8">{labels}</tspan>' if r.labels else "")
             + "</text>\n"
@@ -728,59 +838,28 @@ def markup(canvas: Canvas, *, select_url: str, expand_url: str, can_edit: bool) 
             + (" selected" if g.selected else "")
             + (" source" if g.source else "")
             + (" warned" if g.warned else "")
+            + fade(g.key)
         )
-        inside = f" · {g.inside:,} flow{'s' if g.inside != 1 else ''} inside" if g.inside else ""
         count = f"{g.workloads:,} workload{'s' if g.workloads != 1 else ''}"
+        labels = f" ({escape(g.labels)})" if g.labels else ""
         add(
             f'<g class="{cls}" data-node="{escape(g.key)}" data-x="{g.x}" data-y="{g.y}" data-w="{g.w}" '
-            f'data-h="{g.h}" {sel_post} hx-vals="{escape(sel_vals(g.key))}">\n'
-            f"  <title>Namespace {name}: {count}{inside}. Click to select, double-click or expand to see and "
-            f"edit its workloads; drop a flow here for the whole namespace.</title>\n"
-            f'  <rect class="group-box" x="{g.left}" y="{g.top}" width="{g.w}" height="{g.h}" rx="14"/>\n'
-            f'  <text class="group-title" x="{g.left + 14}" y="{g.top + 24}">{escape(clip_text(g.name, 24))}</text>\n'
-            f'  <text class="group-line" x="{g.left + 14}" y="{g.top + 43}">{count}{inside}</text>\n'
+            f'data-h="{g.h}" {sel_post} hx-vals="{escape(sel_vals(g.key))}" tabindex="0">\n'
+            f"  <title>Namespace {name}{labels}: {count}"
+            f"{f', {g.inside:,} flows inside' if g.inside else ''}. Click or Enter to select, double-click or + to "
+            f"expand and edit its workloads; drop a flow here for the whole namespace.</title>\n"
+            f'  <rect class="group-box" x="{g.left}" y="{g.top}" width="{g.w}" height="{g.h}" rx="12"/>\n'
+            f'  <text class="group-title" x="{g.left + 12}" y="{g.top + 25}">{escape(clip_text(g.name, 17))}</text>\n'
+            f'  <text class="group-line" x="{g.left + 12}" y="{g.top + 48}">{count}</text>\n'
         )
-        if g.labels:
-            labels = escape(clip_text(g.labels, 30))
-            add(f'  <text class="group-labels" x="{g.left + 14}" y="{g.top + 61}">{labels}</text>\n')
         if g.warned:
             add(
-                f'  <circle class="warn-dot" cx="{g.left + g.w - 14}" cy="{g.top + 14}" r="5">'
-                "<title>Has a warning: see the Warnings tab</title></circle>\n"
+                f'  <circle class="warn-dot" cx="{g.left + g.w - 12}" cy="{g.top + 12}" r="5">'
+                f"<title>Namespace {name} has a warning: see the Warnings tab</title></circle>\n"
             )
-        add(_toggle(expand_url, g.name, True, g.left + g.w - 84, g.top + g.h - 28))
+        add(_toggle(expand_url, g.name, True, g.left + g.w - 26, g.top + g.h - 26))
         add("</g>\n")
-    for e in canvas.edges:
-        ref, label = escape(e.ref), escape(e.label)
-        if e.imported:
-            add(
-                f'<g class="edge imported{" aggregate" if e.aggregate else ""}" data-src="{escape(e.src)}" '
-                f'data-dst="{escape(e.dst)}">\n'
-                f"  <title>{ref}: {label}, allowed by {escape(', '.join(e.policies))}</title>\n"
-            )
-        elif e.aggregate:
-            add(
-                f'<g class="edge aggregate{" warned" if e.warned else ""}" data-src="{escape(e.src)}" '
-                f'data-dst="{escape(e.dst)}">\n'
-                f"  <title>{label} from {escape(e.src.partition(':')[2])} to {escape(e.dst.partition(':')[2])}: "
-                "expand a namespace to see and select them</title>\n"
-            )
-        else:
-            cls = "edge" + (" selected" if e.selected else "") + (" warned" if e.warned else "")
-            add(
-                f'<g class="{cls}" data-flow="{escape(e.key)}" data-src="{escape(e.src)}" data-dst="{escape(e.dst)}" '
-                f'{sel_post} hx-vals="{escape(e.vals)}">\n'
-                f"  <title>Flow {ref}: {label}</title>\n"
-            )
-        marker = "arrow-selected" if e.selected else "arrow"
-        add(
-            f'  <path class="edge-hit" d="{e.path}"/>\n'
-            f'  <path class="edge-line" d="{e.path}" marker-end="url(#{marker})"/>\n'
-            f'  <g class="edge-label" transform="translate({e.lx} {e.ly})"><rect x="{e.label_x}" y="-11" '
-            f'width="{e.lw}" height="22" rx="11"/><text text-anchor="middle" y="4">{label}</text></g>\n'
-            "</g>\n"
-        )
-    action = ": drag to move, drag the handle to draw a flow" if can_edit else ""
+    action = ": drag to move, drag the handle to draw a flow, Delete to delete" if can_edit else ""
     for n in canvas.nodes:
         ref = escape(n.ref)
         cls = (
@@ -789,13 +868,15 @@ def markup(canvas: Canvas, *, select_url: str, expand_url: str, can_edit: bool) 
             + (" selected" if n.selected else "")
             + (" source" if n.source else "")
             + (" warned" if n.warned else "")
+            + fade(n.key)
         )
         offset = f' data-ox="{n.ox}" data-oy="{n.oy}"' if n.ox or n.oy else ""
+        what = ("External (DNS name)" if n.dns_name else "External") if n.kind == "external" else "Workload"
         add(
             f'<g class="{cls}" data-node="{escape(n.key)}" data-x="{n.x}" data-y="{n.y}" data-w="{n.w}" '
-            f'data-h="{n.h}"{offset} transform="translate({n.left} {n.top})" {sel_post} hx-vals="{escape(n.vals)}">\n'
-            f"  <title>{('External (DNS name)' if n.dns_name else 'External') if n.kind == 'external' else 'Workload'} "
-            f"{ref}{action}</title>\n"
+            f'data-h="{n.h}"{offset} transform="translate({n.left} {n.top})" {sel_post} hx-vals="{escape(n.vals)}" '
+            f'tabindex="0">\n'
+            f"  <title>{what} {ref}{action}</title>\n"
         )
         if n.kind == "external":
             add(f'  <path class="node-box" d="{n.shape}"/>\n')
@@ -813,28 +894,35 @@ def markup(canvas: Canvas, *, select_url: str, expand_url: str, can_edit: bool) 
         if n.warned:
             add(
                 f'  <circle class="warn-dot" cx="{n.warn_x}" cy="14" r="5">'
-                "<title>Has a warning: see the Warnings tab</title></circle>\n"
+                f"<title>{what} {ref} has a warning: see the Warnings tab</title></circle>\n"
             )
         if can_edit:
             add(
                 f'  <circle class="handle" cx="{n.w}" cy="{n.hh}" r="7" data-handle="{escape(n.key)}">'
-                "<title>Drag to another node to draw a flow</title></circle>\n"
+                f"<title>Draw a flow from {ref}: drag onto another node</title></circle>\n"
             )
         add("</g>\n")
     return "".join(out)
 
 
 def _toggle(expand_url: str, namespace: str, expand: bool, x: float, y: float) -> str:
-    """The small "expand"/"collapse" button of a namespace on a grouped canvas (a plain hx-post)."""
+    """A namespace's "+" (expand, on a collapsed one) or "− collapse" control on a grouped canvas (a plain
+    hx-post)."""
     vals = '{"namespace": ' + _json_str(namespace) + ', "expand": "' + ("1" if expand else "0") + '"}'
-    text = "+ expand" if expand else "− collapse"
     what = "Expand" if expand else "Collapse"
-    return (
+    head = (
         f'  <g class="toggle" data-toggle="{"expand" if expand else "collapse"}" hx-post="{escape(expand_url)}" '
         f'hx-vals="{escape(vals)}" hx-trigger="click consume">'
         f"<title>{what} namespace {escape(namespace)}</title>"
-        f'<rect x="{x}" y="{y}" width="80" height="20" rx="10"/>'
-        f'<text x="{x + 40}" y="{y + 14}" text-anchor="middle">{text}</text></g>\n'
+    )
+    if expand:  # a round "+" button: no text to shrink on the overview
+        return (
+            head + f'<rect x="{x}" y="{y}" width="18" height="18" rx="9"/>'
+            f'<path class="toggle-plus" d="M{x + 5} {y + 9} H{x + 13} M{x + 9} {y + 5} V{y + 13}"/></g>\n'
+        )
+    return (
+        head + f'<rect x="{x}" y="{y}" width="80" height="20" rx="10"/>'
+        f'<text x="{x + 40}" y="{y + 14}" text-anchor="middle">− collapse</text></g>\n'
     )
 
 

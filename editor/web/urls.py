@@ -58,6 +58,7 @@ urlpatterns = [
     path("designs/<int:pk>/connect/", views.design_connect, name="design-connect"),
     path("designs/<int:pk>/cancel/", views.design_cancel, name="design-cancel"),
     path("designs/<int:pk>/expand/", views.design_expand, name="design-expand"),
+    path("designs/<int:pk>/focus/", views.design_focus, name="design-focus"),
     path("designs/<int:pk>/remove/", views.design_remove, name="design-remove"),
     path("designs/<int:pk>/move/", views.design_move, name="design-move"),
     path("designs/<int:pk>/layout/", views.design_layout, name="design-layout"),

@@ -51,7 +51,8 @@ from editor.import_findings import with_import_findings
 from editor.netpol.lint import MISSING_DNS, SEVERITIES
 from editor.state import DesignState
 from editor.state.records import FlowRec, Record
-from editor.web import canvas, forms
+from editor.web import canvas, find, forms
+from editor.web import layout as web_layout
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -73,6 +74,8 @@ ERR_NO_SELECTION = "Nothing is selected: click a node or an arrow first."
 ERR_NOT_SAVED = "Your change was not saved: {reason}"
 OWNER_DELETES = "delete the design"
 ERR_NO_NAMESPACE = "There is no namespace '{name}' in this design (renamed or deleted?): reload."
+NOTICE_ALL_PORTS = "Added flow {ref}: it allows every port. Type the ports it needs (e.g. TCP 443) and save."
+NOTICE_LAID_OUT = "The design is already laid out: nothing moved."
 NOTICE_EXPANDED_ALL = "Every namespace is expanded: on a design this large the canvas is slow; collapse them again."
 
 
@@ -175,6 +178,7 @@ def design_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def design_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = selectors.design_get_for(request.user, pk)
+    web_layout.ensure_positions(design=design)  # the first open of a design without positions lays it out
     context = _editor_context(request, design)
     if request.htmx and request.GET.get("region") in REGIONS:
         return HttpResponse(render_to_string(f"{PAGE}#{request.GET['region']}", context, request))
@@ -381,6 +385,15 @@ def design_select(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Click on a part: select it, or in connect mode pick the flow's source, then its destination."""
     design = selectors.design_get_for(request.user, pk)
     key = request.POST.get("sel", "")
+    if key and _find(selectors.design_state(design), key) is None:  # typed: a name, namespace/name or label
+        found = find.resolve(selectors.design_state(design), key)
+        if found is None:
+            return _refused(
+                request, design, "notice", notice=find.NOT_FOUND.format(query=key.strip()[:80]), notice_error=True
+            )
+        key = found
+    if request.POST.get("zoom"):
+        _ui_set(request, design, zoom=key)
     ui = _ui(request, design)
     kind = key.partition(":")[0]
     if ui.get("connect") and kind in forms.NODE_KINDS:
@@ -416,6 +429,15 @@ def design_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+def design_focus(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Focus mode on or off: the selection and its neighbours stay clear, the rest fades (UI state)."""
+    design = selectors.design_get_for(request.user, pk)
+    _ui_set(request, design, focus_mode=None if _ui(request, design).get("focus_mode") else True)
+    return _done(request, design)
+
+
+@require_POST
+@login_required
 def design_expand(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Expand (``expand=1``) or collapse (``expand=0``) a namespace of a grouped canvas, or every namespace
     (``namespace=*``).  UI state, kept in the session like the selection, so a viewer may do it too."""
@@ -431,7 +453,7 @@ def design_expand(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     else:
         opened = set(names) if ui.get("open_all") else set(ui.get("open") or ())
         opened = opened | {name} if expand else opened - {name}
-        _ui_set(request, design, open_all=None, open=sorted(opened))
+        _ui_set(request, design, open_all=None, open=sorted(opened), zoom=f"namespace:{name}" if expand else None)
     if not expand:  # a part of a collapsed namespace cannot stay selected (showing it would expand it again)
         kind, _, ref = (ui.get("sel") or "").partition(":")
         ends = ref.split(" -> ") if kind == "flow" else [ref] if kind == "workload" else []
@@ -640,7 +662,10 @@ def _flow_create(request, design, form: forms.FlowForm) -> HttpResponse:
     except ValidationError as error:
         return _refused(request, design, "notice", notice=_error_text(error), notice_error=True)
     ref = f"{src} -> {dst}"
-    _ui_set(request, design, focus="ports")
+    if not ports:  # every port (an external, a namespace, a workload declaring none): ask for the ports
+        _ui_set(request, design, focus="ports")
+        return _done(request, design, notice=NOTICE_ALL_PORTS.format(ref=ref), select=f"flow:{ref}")
+    _ui_set(request, design, focus="canvas")  # not a field: Del then deletes the new flow, as the help says
     return _done(request, design, notice=f"Added flow {ref}: set its ports in the inspector.", select=f"flow:{ref}")
 
 
@@ -667,8 +692,7 @@ def flow_edit(request: HtmxHttpRequest, design: models.Design, part_pk: int) -> 
     if flow is None:
         return _gone(request, design)
     form = forms.FlowPortsForm(request.POST, auto_id="edit-%s")
-    data = selectors.design_state(design)  # its record names the ends (the row would cost a query for each)
-    key = f"flow:{canvas.flow_ref(data.parts.flows[flow.pk], data.refs)}"
+    key = f"flow:{flow}"  # "<source> -> <destination>", as the canvas names it
     if form.is_valid():
         try:
             services.flow_update(actor=request.user, flow=flow, ports=form.cleaned_data["ports"])
@@ -711,16 +735,10 @@ def design_move(request: HtmxHttpRequest, design: models.Design) -> HttpResponse
 @login_required
 @_change
 def design_layout(request: HtmxHttpRequest, design: models.Design) -> HttpResponse:
-    """Lay out every node (one change, so one undo): columns follow the flows, rows the namespaces."""
-    data = selectors.design_state(design)
-    positions = canvas.auto_layout(data)
-    snapshot = data.snapshot()
-    for w in snapshot["workloads"]:
-        w["x"], w["y"] = positions[canvas.node_key("workload", f"{w['namespace']}/{w['name']}")]
-    for e in snapshot["externals"]:
-        e["x"], e["y"] = positions[canvas.node_key("external", e["name"])]
-    services.design_restore(actor=request.user, design=design, snapshot=snapshot, summary="Auto-layout")
-    return _done(request, design, notice="Laid out the design.")
+    """Lay out every node (one change, so one undo; nothing moved, no change): ``editor/web/layout.py``."""
+    moved = web_layout.design_lay_out(design=design, actor=request.user)
+    notice = f"Laid out the design: {moved:,} node{'s' if moved != 1 else ''} moved." if moved else NOTICE_LAID_OUT
+    return _done(request, design, notice=notice)
 
 
 # ---------------------------------------------------------------- the page's data
@@ -815,6 +833,10 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
     if focus:
         _ui_set(request, design, focus=None)
     drawn = canvas.draw(data, sel, source, warned, expanded)
+    zoom_to = ui.get("zoom") or ""
+    if zoom_to:
+        _ui_set(request, design, zoom=None)
+    focusing = bool(ui.get("focus_mode")) and bool(sel)
     select_url = reverse("design-select", args=[design.pk])
     parts = _parts(data, drawn, large=grouped)
     targets = [(key, label) for key, label in parts if not key.startswith("flow:") and key != sel]
@@ -829,8 +851,13 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
                 select_url=select_url,
                 expand_url=reverse("design-expand", args=[design.pk]),
                 can_edit=can_edit,
+                near=find.neighbours(drawn, sel) if focusing else None,
             )
         ),
+        "zoom_to": zoom_to,
+        "focus_mode": bool(ui.get("focus_mode")),
+        "focusing": focusing,
+        "find_html": mark_safe(find.suggestions(data)),  # noqa: S308 (escaped)
         "select_url": select_url,
         "grouped": drawn.grouped,
         "large": grouped,  # above canvas.GROUP_ABOVE: grouped unless every namespace is expanded

@@ -112,6 +112,7 @@
     var start = toSvg(evt);
     // a read-only page (a viewer's) has no handles, and its nodes pan like the background instead of moving
     var readonly = !!evt.target.closest("[data-readonly]");
+    var down = evt.target;
     var handle = readonly ? null : evt.target.closest("[data-handle]");
     var node = readonly ? null : evt.target.closest(".node");
     if (handle) {
@@ -121,17 +122,17 @@
       draft.setAttribute("marker-end", "url(#arrow-draft)");
       s.appendChild(draft);
       var origin = { x: +from.dataset.x + +from.dataset.w / 2, y: +from.dataset.y };
-      gesture = { type: "draw", key: handle.dataset.handle, origin: origin, draft: draft, target: null };
+      gesture = { type: "draw", key: handle.dataset.handle, origin: origin, draft: draft, target: null, down: down };
       s.classList.add("drawing");
     } else if (node) {
       gesture = {
-        type: "move", node: node, key: node.dataset.node, start: start, moved: false,
+        type: "move", node: node, key: node.dataset.node, start: start, moved: false, down: down,
         box: { x: +node.dataset.x, y: +node.dataset.y, w: +node.dataset.w, h: +node.dataset.h },
         x: +node.dataset.x, y: +node.dataset.y,
         edges: edgesOf(node.dataset.node), // looked up once: a pointermove must not scan every arrow
       };
     } else {
-      gesture = { type: "pan", client: { x: evt.clientX, y: evt.clientY }, box: viewBox(), moved: false };
+      gesture = { type: "pan", client: { x: evt.clientX, y: evt.clientY }, box: viewBox(), moved: false, down: down };
     }
     evt.preventDefault();
   });
@@ -181,6 +182,10 @@
       if (g.target) submit("flow-form", { source: g.key, destination: g.target.dataset.node });
     } else if (g.type === "pan" && g.moved) {
       suppressClick = true;
+    } else if (g.type === "move" || g.type === "pan") {
+      // a click: the part clicked has the focus (so Delete acts on it), not the page
+      var part = g.down && g.down.closest && g.down.closest("#canvas-svg [tabindex]");
+      if (part) quietFocus(part);
     }
     setTimeout(function () { suppressClick = false; }, 0);
   });
@@ -262,11 +267,127 @@
 
   // After htmx swaps in a new canvas, keep the user's pan and zoom: as soon as it is in the page (afterSwap,
   // before htmx's settle delay, so the server's fit never shows), and again when htmx has processed it.
+  // A canvas that names a part in data-zoom-to (found, or a namespace just expanded) is zoomed to it instead.
   function keepView() {
+    var canvas = document.getElementById("canvas");
+    if (canvas && canvas.dataset.zoomTo) {
+      var key = canvas.dataset.zoomTo;
+      delete canvas.dataset.zoomTo;
+      if (zoomTo(key)) return;
+    }
     if (view && svg()) setView(view);
+  }
+
+  function partOf(key) {
+    var k = CSS.escape(key);
+    return svg().querySelector('[data-node="' + k + '"], [data-flow="' + k + '"]');
+  }
+
+  function boxOfPart(el) {
+    // the part's box in the drawing's coordinates
+    if (el.dataset.w) return { x: +el.dataset.x, y: +el.dataset.y, w: +el.dataset.w, h: +el.dataset.h };
+    var b = el.getBBox();
+    return { x: b.x + b.width / 2, y: b.y + b.height / 2, w: b.width, h: b.height };
+  }
+
+  function zoomTo(key) {
+    var el = partOf(key);
+    if (!el) return false;
+    var b = boxOfPart(el), s = svg();
+    var ratio = s.clientHeight / Math.max(s.clientWidth, 1) || 0.7;
+    var w = key.indexOf("namespace:") === 0 && !el.classList.contains("group")
+      ? Math.max(b.w + 120, (b.h + 120) / ratio, 600)
+      : Math.max(b.w * 5, 760);
+    setView([b.x - w / 2, b.y - (w * ratio) / 2, w, w * ratio]);
+    return true;
+  }
+
+  function showPart(el) {
+    // pan so a part focused from the keyboard is on screen (the drawing does not scroll by itself)
+    var r = el.getBoundingClientRect(), c = svg().getBoundingClientRect();
+    if (r.left >= c.left && r.right <= c.right && r.top >= c.top && r.bottom <= c.bottom) return;
+    var b = boxOfPart(el), box = viewBox();
+    setView([b.x - box[2] / 2, b.y - box[3] / 2, box[2], box[3]]);
+  }
+
+  // Focus across swaps: a part focused on the canvas before a request is focused again in the new canvas
+  // (the selection, when the focused part is gone); a new flow drawn with the pointer (data-focus-selected)
+  // and a part found with the find box get the focus too, so Delete then acts on them; a field the server
+  // asks for (autofocus: the ports of a new all-ports flow) gets it before anything else.
+  var refocus = null;
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var active = document.activeElement;
+    var inCanvas = active && active.closest && active.closest("#canvas");
+    var fromFind = evt.detail.elt && evt.detail.elt.id === "find-form";
+    var clicked = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest("#canvas-svg [tabindex]");
+    if (clicked) refocus = "selected"; // a click on a part selects it: the canvas keeps the focus
+    else if (inCanvas) refocus = active.dataset.node || active.dataset.flow || "selected";
+    else if (fromFind) refocus = "selected";
+    else refocus = null;
+  });
+  function restoreFocus() {
+    var canvas = document.getElementById("canvas");
+    if (!canvas) return;
+    var asked = document.querySelector("#inspector [autofocus]");
+    if (asked) {
+      if (document.activeElement !== asked) asked.focus();
+      refocus = null;
+      return;
+    }
+    if (canvas.dataset.focusSelected) {
+      delete canvas.dataset.focusSelected;
+      refocus = "selected";
+    }
+    if (!refocus) return;
+    var el = (refocus !== "selected" && partOf(refocus)) || (canvas.dataset.selected && partOf(canvas.dataset.selected));
+    refocus = null;
+    if (el) quietFocus(el);
+  }
+
+  var quiet = false; // a focus that must not pan the drawing (a click, a swap): only the keyboard's does
+  function quietFocus(el) {
+    quiet = true;
+    el.focus({ preventScroll: true });
+    quiet = false;
+  }
+  document.addEventListener("htmx:afterSwap", restoreFocus);
+  document.addEventListener("htmx:afterSettle", restoreFocus);
+
+  document.addEventListener("focusin", function (evt) {
+    var el = evt.target;
+    if (!quiet && el && el.closest && el.closest("#canvas-svg") && el.getAttribute("tabindex") === "0") showPart(el);
+  });
+
+  // Choosing one of the find box's suggestions finds it at once (typing and Enter does too).
+  document.addEventListener("input", function (evt) {
+    var input = evt.target;
+    if (input.id !== "find-input") return;
+    if (evt.inputType && evt.inputType !== "insertReplacementText") return;
+    var list = document.getElementById("find-options");
+    var chosen = list && Array.prototype.some.call(list.options, function (o) { return o.value === input.value; });
+    if (chosen) input.form.requestSubmit();
+  });
+
+  function neighbour(from, key) {
+    // the node, namespace or group nearest to ``from`` in the arrow's direction (on screen)
+    var dir = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[key];
+    var a = from.getBoundingClientRect();
+    var ax = a.left + a.width / 2, ay = a.top + a.height / 2;
+    var best = null, bestScore = Infinity;
+    svg().querySelectorAll(".node, .group, .region-head").forEach(function (el) {
+      if (el === from) return;
+      var r = el.getBoundingClientRect();
+      var dx = r.left + r.width / 2 - ax, dy = r.top + r.height / 2 - ay;
+      var along = dx * dir[0] + dy * dir[1], across = Math.abs(dx * dir[1] - dy * dir[0]);
+      if (along <= 1 || across > along * 2) return;
+      var score = along + across * 2;
+      if (score < bestScore) { best = el; bestScore = score; }
+    });
+    return best;
   }
   document.addEventListener("htmx:afterSwap", keepView);
   document.addEventListener("htmx:oobAfterSwap", keepView);
+  document.addEventListener("DOMContentLoaded", keepView);
   document.addEventListener("htmx:load", function (evt) {
     if (evt.detail.elt && evt.detail.elt.id === "canvas") keepView();
   });
@@ -305,6 +426,24 @@
       if (evt.key === "Escape") evt.target.blur();
       return;
     }
+    var part = evt.target.closest && evt.target.closest("#canvas-svg [tabindex]");
+    if (part && !mod && !evt.altKey) {
+      if (evt.key === "Enter" || evt.key === " ") {
+        evt.preventDefault();
+        if (part.classList.contains("group") && part.classList.contains("selected")) {
+          submit("expand-js-form", { namespace: part.dataset.node.slice("namespace:".length) });
+        } else {
+          part.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
+        }
+        return;
+      }
+      if (evt.key.indexOf("Arrow") === 0) {
+        evt.preventDefault();
+        var next = neighbour(part, evt.key);
+        if (next) next.focus();
+        return;
+      }
+    }
     if (mod && key === "z") {
       evt.preventDefault();
       history(evt.shiftKey ? "redo" : "undo");
@@ -316,12 +455,20 @@
     } else if (evt.key === "Escape") {
       if (gesture) cancelGesture(); else submit("cancel-form");
     } else if (evt.key === "Delete" || evt.key === "Backspace") {
-      if (document.getElementById("canvas").dataset.selected) {
+      // only while the canvas has the focus: elsewhere (a button, the page) Delete is not the canvas's
+      if (evt.target.closest && evt.target.closest("#canvas") && document.getElementById("canvas").dataset.selected) {
         evt.preventDefault();
         submit("remove-form");
       }
     } else if (key === "c") {
       press("connect-button");
+    } else if (key === "f") {
+      submit("focus-form"); // the form outside the toolbar: a toolbar swapped meanwhile would drop the request
+    } else if (key === "l") {
+      press("layout-button");
+    } else if (evt.key === "/") {
+      var find = document.getElementById("find-input");
+      if (find) { evt.preventDefault(); find.focus(); }
     } else if (key === "+" || key === "=") {
       zoom(0.8);
     } else if (key === "-") {

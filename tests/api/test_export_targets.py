@@ -55,3 +55,29 @@ def test_target_warnings_say_what_each_target_cannot_express(api, base):
 
 def test_a_stranger_gets_404_whatever_the_target(other_api, base):
     assert other_api.get(f"{base}/manifests/?target=calico").status_code == 404
+
+
+def test_netassert_uses_the_kind_import_recorded(api):
+    body = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  selector: {matchLabels: {app: db}}
+  serviceName: db
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: postgres}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: shop, labels: {app: api}}
+spec: {containers: [{name: api, image: api}]}
+"""
+    created = api.post("/api/v1/designs/import/?name=k", body, content_type="application/yaml").json()
+    url = f"/api/v1/designs/{created['id']}"
+    flow = {"source": {"workload": "shop/api"}, "destination": {"workload": "shop/db"}, "ports": [{"port": 5432}]}
+    assert api.post(f"{url}/flows/", flow, format="json").status_code == 201
+    tests = api.get(f"{url}/manifests/?target=netassert").json()["manifests"]
+    ok = [t for t in tests if t["exitCode"] == 0]
+    assert [(t["src"]["k8sResource"]["kind"], t["dst"]["k8sResource"]["kind"]) for t in ok] == [("pod", "statefulset")]

@@ -8,8 +8,10 @@ Run on SQLite and on PostgreSQL (``scripts/with-postgres``), which refuses NUL c
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pytest
+import yaml
 
 from editor import models, services
 
@@ -233,3 +235,69 @@ def test_nul_in_the_import_name_is_a_400_naming_it(api):
     assert response.status_code == 400
     assert [e["path"] for e in response.json()["errors"]] == ["name"]
     assert not models.Design.objects.exists()
+
+
+HOSTILE_YAML = [
+    "a: 1\na: 2\n",
+    "[" * 5000 + "]" * 5000,
+    '{"a": ' * 3000 + "1" + "}" * 3000,
+    'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: "a\\0b"}\nspec: {podSelector: {}}\n',
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n"
+    "spec: {podSelector: {}, ingress: [{ports: [{port: 1.0e999}, {port: " + "9" * 5000 + "}]}]}\n",
+    'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a, labels: {app: "x\\0"}}\n'
+    'spec: {podSelector: {matchLabels: {"a\\0": b}}}\nstatus: {}\n',
+    'apiVersion: v1\nkind: PodList\nitems: [{metadata: {name: "p\\u0000"}}, 1, null]\n',
+    "\x00",
+    "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"),
+]
+
+
+def test_hostile_yaml_bodies_never_give_a_5xx(api, world):
+    design, _ = world
+    for text in HOSTILE_YAML:
+        for url in ("/api/v1/designs/import/?name=x", f"/api/v1/designs/{design.pk}/policies/"):
+            response = api.generic("POST", url, text.encode("utf-8", "surrogatepass"), content_type="application/yaml")
+            assert response.status_code < 500, (url, text[:80], response.status_code)
+
+
+# ---------------------------------------------------------------- every operation of the schema
+
+
+QUERY_DEFAULTS = {"from": "prod/api", "to": "prod/db", "port": "80", "protocol": "TCP", "name": "x", "format": "yaml"}
+
+
+def operations(api) -> list[tuple[str, str, dict]]:
+    schema = yaml.safe_load(api.get("/api/v1/schema/").content)
+    return [(method.upper(), path, op) for path, ops in schema["paths"].items() for method, op in ops.items()], schema[
+        "components"
+    ]["schemas"]
+
+
+def test_every_operation_of_the_schema_takes_hostile_fields_and_parameters_without_a_5xx(api, world):
+    design, parts = world
+    ops, components = operations(api)
+    assert len(ops) > 40  # the whole API, including operations added later
+    for method, path, op in ops:
+        if method == "DELETE" or path.endswith("/restore/"):
+            continue  # they would remove the world the other operations need
+        kind = path.rstrip("/").split("/")[-2]
+        url = (
+            path.replace("{design_pk}", str(design.pk))
+            .replace("{id}", str(parts.get(kind, design.pk)) if "{design_pk}" in path else str(design.pk))
+            .replace("{number}", "1")
+            .replace("{policy_pk}", "1")
+        )
+        query = [p["name"] for p in op.get("parameters", []) if p["in"] == "query"]
+        for name in query:
+            for hostile in QUERY_HOSTILE:
+                params = {q: QUERY_DEFAULTS.get(q, "1") for q in query} | {name: hostile}
+                response = api.generic(method, url + "?" + urlencode(params), "", content_type="application/yaml")
+                assert response.status_code < 500, (method, url, name, hostile[:40], response.status_code)
+        body = op.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is None:
+            continue
+        ref = body["schema"]["$ref"].rsplit("/", 1)[-1]
+        for prop in components[ref].get("properties", {}):
+            for hostile in HOSTILE:
+                send(api, method, url, '{"' + prop + '": ' + hostile + "}")
+        send(api, method, url, DEEP)

@@ -268,7 +268,7 @@ def test_a_viewer_selects_and_pans_but_cannot_move_or_draw(page, live_server, th
 def test_a_large_design_opens_grouped_expands_a_namespace_and_drags_its_workload(page, live_server, user, monkeypatch):
     """Above canvas.GROUP_ABOVE workloads (lowered here) each namespace is one node: double-click expands it,
     its workloads drag like any other (saved where they would be without the grouped layout's shift)."""
-    from editor import bench
+    from benchmark import harness as bench
     from editor.web import canvas
 
     expect = _expect()

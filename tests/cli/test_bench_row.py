@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from editor import bench
+from benchmark import harness as bench
 
 
 def test_cli_lint_row_lints_the_synthetic_repository_without_errors():

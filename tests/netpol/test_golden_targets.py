@@ -50,3 +50,10 @@ def test_target_yaml_matches_golden_file(target, name):
         path.parent.mkdir(exist_ok=True)
         path.write_text(text)
     assert text == path.read_text()
+
+
+@pytest.mark.parametrize("target", ["cilium", "netassert"])
+def test_target_yaml_has_no_anchors_or_aliases(target):
+    for name in DESIGNS:
+        text = render(target, name)
+        assert "&id" not in text and "*id" not in text, name

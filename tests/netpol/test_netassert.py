@@ -125,3 +125,22 @@ def test_a_namespace_endpoint_is_tested_with_its_first_drawn_workload():
     )
     ok = sorted(t["dst"]["k8sResource"]["name"] for t in plan(graph).tests if t["exitCode"] == 0)
     assert ok == ["api"]
+
+
+def test_imported_kinds_name_the_resource_and_jobs_get_no_test():
+    graph = three_tier()
+    kinds = {"shop/frontend": "StatefulSet", "shop/api": "Pod", "shop/db": "Job"}
+    graph = dataclasses.replace(
+        graph, workloads=tuple(dataclasses.replace(w, kind=kinds[w.ref]) for w in graph.workloads)
+    )
+    result = plan(graph)
+    check_netassert_v2(result.tests)
+    ok = {t["name"]: t for t in result.tests if t["exitCode"] == 0}
+    test = ok["shop-frontend-to-shop-api-tcp-8080"]
+    assert test["src"]["k8sResource"]["kind"] == "statefulset" and test["dst"]["k8sResource"]["kind"] == "pod"
+    assert not [
+        t
+        for t in result.tests
+        if "db" in (t["src"]["k8sResource"]["name"], t["dst"].get("k8sResource", {}).get("name"))
+    ]
+    assert {(f.code, f.subject) for f in result.findings} == {(netassert.NETASSERT_KIND, "shop/api -> shop/db")}

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from editor import bench
+from benchmark import harness as bench
 
 
 class Command(BaseCommand):

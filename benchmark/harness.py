@@ -176,64 +176,30 @@ def spec_graph(spec: Spec) -> nm.Graph:
 
 
 def spec_design_create(*, owner, spec: Spec, name: str):
-    """The specification as database rows, made with ``bulk_create`` (seconds, not minutes, at 5,000).
-
-    The design is made by the service (so it has its first revision); its parts are bulk-inserted and the
-    first revision's snapshot is refreshed to hold them, so history and restore see the whole design.
-    """
+    """The specification as a design, written through the services: ``design_create``, then one
+    ``design_restore`` of the specification's snapshot (one revision; rows written in bulk)."""
     from django.db import transaction
-    from django.utils import timezone
 
-    from editor import models, selectors, services
+    from editor import services
 
     with transaction.atomic():
         design = services.design_create(owner=owner, name=name)
-        namespaces = {
-            ns.name: ns
-            for ns in models.Namespace.objects.bulk_create(
-                models.Namespace(design=design, name=n["name"], labels=n["labels"]) for n in spec.namespaces
-            )
+        snapshot = {
+            "settings": {
+                "name": design.name,
+                "description": "",
+                "isolate_ingress": True,
+                "isolate_egress": True,
+                "dns": True,
+            },
+            "namespaces": spec.namespaces,
+            "workloads": spec.workloads,
+            "externals": spec.externals,
+            "flows": spec.flows,
+            "policies": [],
         }
-        workloads = {
-            f"{w.namespace.name}/{w.name}": w
-            for w in models.Workload.objects.bulk_create(
-                (
-                    models.Workload(
-                        design=design,
-                        namespace=namespaces[w["namespace"]],
-                        name=w["name"],
-                        labels=w["labels"],
-                        ports=w["ports"],
-                        x=w["x"],
-                        y=w["y"],
-                    )
-                    for w in spec.workloads
-                ),
-                batch_size=2000,
-            )
-        }
-        externals = {
-            e.name: e
-            for e in models.External.objects.bulk_create(
-                models.External(design=design, name=e["name"], cidr=e["cidr"], except_cidrs=e["except"])
-                for e in spec.externals
-            )
-        }
-        rows = {"workload": workloads, "namespace": namespaces, "external": externals}
-        flows = []
-        for f in spec.flows:
-            flow = models.Flow(design=design, ports=f["ports"])
-            for side in ("source", "destination"):
-                ((kind, ref),) = f[side].items()
-                setattr(flow, f"{side}_{kind}", rows[kind][ref])
-            flows.append(flow)
-        models.Flow.objects.bulk_create(flows, batch_size=2000)
-        # rows written around the services: a new ``updated`` so no process keeps the empty design as this one
-        models.Design.objects.filter(pk=design.pk).update(updated=timezone.now())
-        design.refresh_from_db()
-        models.Revision.objects.filter(design=design).update(
-            snapshot=selectors.design_state(design).snapshot(), stamp=design.updated
-        )
+        services.design_restore(design=design, snapshot=snapshot, summary="Benchmark design", keep_ids=False)
+    design.refresh_from_db()
     return design
 
 
@@ -422,6 +388,33 @@ def compile_figures(report: Report, sizes, repeat: int, log) -> None:
                 )
             row.verdict = verdict(ok)
             row.note = "; ".join(notes)
+
+
+def layout_figures(report: Report, size: tuple[int, int], repeat: int, log) -> None:
+    """Layout of the design (``netpol.layout.lay_out_graph``: Graphviz ``dot`` per namespace, then the
+    namespaces as blocks), as auto-layout, import and a first open run it."""
+    from editor.netpol import layout
+
+    workloads, namespaces = size
+    spec = synthetic_spec(workloads, namespaces)
+    graph = spec_graph(spec)
+    label = f"{workloads:,} workloads / {namespaces} ns / {len(spec.flows):,} flows"
+    log(f"layout {label}")
+    timing = timed(lambda: layout.lay_out_graph(graph), repeat)
+    spots = layout.lay_out_graph(graph)
+    xs, ys = [x for x, _ in spots.values()], [y for _, y in spots.values()]
+    width, height = max(xs) - min(xs), max(ys) - min(ys)
+    report.add(
+        Row(
+            "layout (`netpol.layout`, Graphviz dot in levels)",
+            label,
+            timing,
+            "≤ 1 s at 1,000",
+            verdict(timing.median <= 1.0) if workloads >= 1000 else "",
+            f"engine: {layout.last_engine}; drawing {width:,.0f} × {height:,.0f} px (aspect {width / height:.2f}, "
+            f"wanted {layout.ASPECT})",
+        )
+    )
 
 
 def not_measured(report: Report, figure: str, size: str, target: str, why: str) -> None:
@@ -650,6 +643,10 @@ def run(
         ("command line", lambda: cli_lint_figures(report, sizes[-1], repeat=1 if quick else 3, log=log)),
         ("export targets", lambda: export_target_figures(report, sizes[-1], repeat=2 if quick else 5, log=log)),
         ("traffic", lambda: traffic_figures(report, quick=quick, log=log)),
+        (
+            "layout",
+            lambda: layout_figures(report, sizes[-2] if quick else (1000, 50), repeat=2 if quick else 5, log=log),
+        ),
     ]
     if browser:
         groups.append(("editor page", lambda: browser_figures(report, quick=quick, log=log)))
