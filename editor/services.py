@@ -39,7 +39,7 @@ from editor.state import (
     workload_record,
 )
 from editor.state.changes import Drop, Put, Settings
-from editor.state.records import ordered
+from editor.state.records import ExternalRec, WorkloadRec, ordered
 
 UNSET: Any = object()
 
@@ -1148,7 +1148,8 @@ def design_positions_set(
     if not made:
         return 0
     for section, model in (("workloads", models.Workload), ("externals", models.External)):
-        rows = [model(pk=op.record.pk, x=op.record.x, y=op.record.y) for op in made if op.section == section]
+        moved = [op.record for op in made if op.section == section]
+        rows = [model(pk=r.pk, x=r.x, y=r.y) for r in moved if isinstance(r, WorkloadRec | ExternalRec)]
         model.objects.bulk_update(rows, ["x", "y"], batch_size=1000)
     _touch(design, summary, actor, tuple(made))
     return len(made)
