@@ -228,7 +228,7 @@ def test_the_preview_is_the_designs_yaml_written_policy_by_policy(alice, three_t
 
 def test_grouped_namespaces_with_flows_between_them_are_placed_side_by_side():
     weights = Counter({("a", "c"): 5, ("c", "a"): 5, ("c", "b"): 3, ("b", "c"): 3})
-    assert canvas._chain(["a", "b", "c", "d"], weights) == ["c", "a", "b", "d"]
+    assert canvas.netpol_layout.chain(["a", "b", "c", "d"], weights) == ["c", "a", "b", "d"]
 
 
 def test_moving_a_workload_of_an_expanded_namespace_saves_the_unshifted_position(alice, large):

@@ -135,7 +135,7 @@ def layout(
 
     placed: dict[str, tuple[int, int]] = {}
     sizes = {name: _grid_size(grid) for name, grid in grids.items()}
-    order = _chain(names, across) + ([EXTERNALS] if EXTERNALS in blocks else [])
+    order = chain(names, across) + ([EXTERNALS] if EXTERNALS in blocks else [])
     outer = {name: (w + 2 * PAD, h + 2 * PAD + HEAD) for name, (w, h) in sizes.items()}
     for name, (bx, by) in _shelves(order, outer, aspect, BLOCK_GAP).items():
         x0 = ORIGIN[0] + bx + PAD
@@ -304,7 +304,7 @@ def _place_grid(grid: list[list[list[Box]]], x0: float, y0: float) -> dict[str, 
 # ---------------------------------------------------------------- level 2: namespaces as blocks
 
 
-def _chain(names: list[str], weights: Counter[tuple[str, str]]) -> list[str]:
+def chain(names: list[str], weights: Counter[tuple[str, str]]) -> list[str]:
     """``names`` in an order where each is followed by the one it shares the most edges with (ties: the first
     in ``names``), starting with the best connected: blocks that talk end up side by side."""
     if not names:

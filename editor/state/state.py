@@ -291,11 +291,13 @@ class DesignState:
     def snapshot(self) -> dict[str, Any]:
         return snapshot_of(self.parts)
 
-    def _per_policy(self, product: str, make) -> list:
+    def _per_policy(self, product: str, make, policies: list[nm.Policy] | None = None) -> list:
+        """``make(policy)`` for each of ``policies`` (default: all of this state's), each worked out once and
+        taken over from the state before while the policy is the same object."""
         own = self._rendered[product]
         inherited = self._inherited[product] if self._inherited is not None else {}
         out = []
-        for policy in self.policies:
+        for policy in self.policies if policies is None else policies:
             hit = own.get(id(policy)) or inherited.get(id(policy))
             if hit is None or hit[0] is not policy:
                 hit = (policy, make(policy))
@@ -335,19 +337,13 @@ class DesignState:
         return self._once("yaml", lambda: to_yaml(self.manifests))
 
     def preview(self, policies: list[nm.Policy]) -> list[tuple[str, str]]:
-        """(YAML, highlighted HTML) of some of this state's policies: the editor's preview.  Each policy's is
-        worked out once and carried over to the next state while the policy is unchanged."""
-        own = self._rendered["preview"]
-        inherited = self._inherited["preview"] if self._inherited is not None else {}
-        out = []
-        for policy in policies:
-            hit = own.get(id(policy)) or inherited.get(id(policy))
-            if hit is None or hit[0] is not policy:
-                text = to_yaml([policy_manifest(policy)])
-                hit = (policy, (text, highlight(text, YamlLexer(), _FORMATTER)))
-            own[id(policy)] = hit
-            out.append(hit[1])
-        return out
+        """(YAML, highlighted HTML) of some of this state's policies: the editor's preview."""
+
+        def make(policy: nm.Policy) -> tuple[str, str]:
+            text = to_yaml([policy_manifest(policy)])
+            return text, highlight(text, YamlLexer(), _FORMATTER)
+
+        return self._per_policy("preview", make, policies)
 
 
 def _ends(flow: nm.Flow) -> list[tuple[str, str]]:

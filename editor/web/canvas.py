@@ -568,7 +568,7 @@ def _draw_grouped(data: DesignState, sel: str, source: str, warned: set[str], ex
         if na and nb and na != nb:
             weights[(na, nb)] += len(flows[(a, b)])
             weights[(nb, na)] += len(flows[(a, b)])
-    order = _chain([n for n in members if members[n]], weights) + [n for n in members if not members[n]]
+    order = netpol_layout.chain([n for n in members if members[n]], weights) + [n for n in members if not members[n]]
 
     auto = None
     slots: list[tuple[str, float, float, list[Node] | None]] = []  # (name, width, height, what)
@@ -701,28 +701,6 @@ def _warned_namespaces(warned: set[str]) -> set[str]:
         if " -> " not in subject:
             found.add(subject.split("/", 1)[0])
     return found
-
-
-def _chain(names: list[str], weights: Counter) -> list[str]:
-    """``names`` in an order where each is followed by the one it shares the most flows with (ties: the
-    first in ``names``), starting with the best connected: namespaces that talk end up side by side."""
-    if not names:
-        return []
-    links: dict[str, Counter] = {n: Counter() for n in names}
-    for (a, b), n in weights.items():
-        if a in links and b in links:
-            links[a][b] += n
-    rank = {n: i for i, n in enumerate(names)}
-    left = set(names)
-    current = max(names, key=lambda n: (sum(links[n].values()), -rank[n]))
-    order = []
-    while True:
-        order.append(current)
-        left.discard(current)
-        if not left:
-            return order
-        near = [(n, w) for n, w in links[current].items() if n in left]
-        current = max(near, key=lambda nw: (nw[1], -rank[nw[0]]))[0] if near else min(left, key=rank.__getitem__)
 
 
 def _externals(rows) -> list[Node]:

@@ -137,7 +137,7 @@ def test_dragging_a_node_saves_its_position(page, live_server, three_tier):
     page.mouse.down()
     page.mouse.move(x, y + 120, steps=8)
     page.mouse.up()
-    expect(page.locator("#undo-button")).to_have_attribute("title", "Undo: Changed workload shop/db (Ctrl+Z)")
+    expect(page.locator("#undo-button")).to_have_attribute("title", "Undo: Moved workload shop/db (Ctrl+Z)")
     after = three_tier.workloads.get(name="db")
     assert after.x == pytest.approx(before.x, abs=2)
     assert after.y > before.y + 60
@@ -238,7 +238,7 @@ def test_two_tabs_the_later_change_is_refused_and_shows_the_earlier_one(page, li
     expect(tab_b.locator('[data-node="workload:shop/db"]')).to_have_attribute("data-y", str(db_before.y))
 
     _move(tab_b, "workload:shop/db", 120)  # B now shows the current revision: the move is saved
-    expect(tab_b.locator("#undo-button")).to_have_attribute("title", "Undo: Changed workload shop/db (Ctrl+Z)")
+    expect(tab_b.locator("#undo-button")).to_have_attribute("title", "Undo: Moved workload shop/db (Ctrl+Z)")
     expect(tab_b.locator("#notice")).not_to_contain_text("changed since you loaded it")
     assert three_tier.workloads.get(name="db").y > db_before.y + 60
     assert three_tier.workloads.filter(name="cache").exists()
@@ -290,7 +290,7 @@ def test_a_large_design_opens_grouped_expands_a_namespace_and_drags_its_workload
     page.mouse.move(x, y + 80, steps=8)
     page.mouse.up()
     expect(page.locator("#undo-button")).to_have_attribute(
-        "title", "Undo: Changed workload team-001/svc-00013 (Ctrl+Z)"
+        "title", "Undo: Moved workload team-001/svc-00013 (Ctrl+Z)"
     )
     after = design.workloads.get(name="svc-00013")
     assert after.x == pytest.approx(before.x, abs=3)

@@ -122,6 +122,6 @@ def test_namespaces_that_talk_are_packed_side_by_side():
     flows = graph.flows + tuple(
         Flow(Endpoint.workload(f"{ns[0]}/svc-00000"), Endpoint.workload(f"{ns[1]}/svc-00001")) for _ in range(5)
     )
-    order = layout._chain(ns, {(ns[0], ns[1]): 50, (ns[2], ns[3]): 1})
+    order = layout.chain(ns, {(ns[0], ns[1]): 50, (ns[2], ns[3]): 1})
     assert order.index(ns[1]) == order.index(ns[0]) + 1
     assert layout.lay_out_graph(dataclasses.replace(graph, flows=flows))  # and it lays out
