@@ -221,8 +221,9 @@ class Timing:
         return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
 
 
-def timed(fn: Callable[[], object], repeat: int, warmup: int = 1, setup: Callable[[], object] | None = None) -> Timing:
-    """``fn`` run ``warmup`` times, then timed ``repeat`` times; ``setup`` runs untimed before each run."""
+def timed(fn: Callable[..., object], repeat: int, warmup: int = 1, setup: Callable[[], object] | None = None) -> Timing:
+    """``fn`` run ``warmup`` times, then timed ``repeat`` times; ``setup`` runs untimed before each run.  ``fn`` is
+    called without arguments (``Callable[...]``: loops hand it lambdas whose defaults bind the loop's values)."""
     timing = Timing()
     for run in range(warmup + repeat):
         if setup is not None:
@@ -846,9 +847,9 @@ def import_figures(report: Report, size: tuple[int, int], repeat: int, log) -> N
 
     from editor.netpol import importer
 
-    size = len(text.encode())
-    over = size > importer.MAX_BYTES  # the API refuses it; the service is timed with the limit lifted
-    with mock.patch.object(importer, "MAX_BYTES", max(size, importer.MAX_BYTES)):
+    body_bytes = len(text.encode())
+    over = body_bytes > importer.MAX_BYTES  # the API refuses it; the service is timed with the limit lifted
+    with mock.patch.object(importer, "MAX_BYTES", max(body_bytes, importer.MAX_BYTES)):
         timing = timed(
             lambda: services.design_import(owner=user, name=f"imported {next(count)}", text=text), repeat, warmup=0
         )
@@ -859,7 +860,7 @@ def import_figures(report: Report, size: tuple[int, int], repeat: int, log) -> N
             timing,
             "≤ 5 s",
             verdict(timing.median <= 5),
-            f"{size / 1e6:.1f} MB of compact JSON in two List documents"
+            f"{body_bytes / 1e6:.1f} MB of compact JSON in two List documents"
             + (
                 f"; that is over the importer's {importer.MAX_BYTES / 2**20:.0f} MiB limit, so the service ran "
                 f"with the limit lifted (through the API this import is refused: split it)"
@@ -1310,7 +1311,7 @@ def edit_kind_figures(report: Report, size: tuple[int, int], repeat: int, log, c
             raise RuntimeError(f"{method} {path} answered {response.status_code}: {response.content[:300]!r}")
         response.content  # noqa: B018  (rendered whole, as a server would)
 
-    def api_then_read(method: str, path: str, body=None) -> Callable[[], None]:
+    def api_then_read(method: str, path: Callable[[], str], body: object = None) -> Callable[[], None]:
         def edit() -> None:
             call(api, method, base + path(), body() if callable(body) else body)
             call(api, "get", base + "warnings/")

@@ -174,7 +174,7 @@ class Flow(models.Model):
     def __str__(self) -> str:
         return f"{self.endpoint_ref('source')} -> {self.endpoint_ref('destination')}"
 
-    def endpoint(self, side: str) -> tuple[str, object]:
+    def endpoint(self, side: str) -> tuple[str, models.Model]:
         """(kind, row) of one end: kind is workload, namespace or external."""
         for kind in ("workload", "namespace", "external"):
             row = getattr(self, f"{side}_{kind}")
@@ -184,7 +184,7 @@ class Flow(models.Model):
 
     def endpoint_ref(self, side: str) -> str:
         kind, row = self.endpoint(side)
-        return row.ref if kind == "workload" else row.name  # type: ignore[attr-defined]
+        return row.ref if kind == "workload" else row.name
 
 
 class Revision(models.Model):

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Model, Q
 from django.utils import timezone
 
 from editor import models, selectors
@@ -38,7 +39,7 @@ from editor.state import (
     workload_record,
 )
 from editor.state.changes import Drop, Put, Settings
-from editor.state.records import ordered
+from editor.state.records import ExternalRec, WorkloadRec, ordered
 
 UNSET: Any = object()
 
@@ -98,7 +99,10 @@ def _invalid(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
-def _check(field: str, check, *args):
+_Checked = TypeVar("_Checked")
+
+
+def _check(field: str, check: Callable[..., _Checked], *args: Any) -> _Checked:
     try:
         return check(*args)
     except validate.Invalid as exc:
@@ -276,14 +280,14 @@ def design_duplicate(*, design: models.Design, owner, actor=None) -> models.Desi
 
 
 def _namespace_fields(design: models.Design, name: object, labels: object, instance=None) -> tuple[str, dict]:
-    name = _check("name", validate.check_dns_label, name, "namespace name")
-    labels = _check("labels", validate.check_labels, labels)
-    clash = design.namespaces.filter(name=name)
+    checked_name = _check("name", validate.check_dns_label, name, "namespace name")
+    checked_labels = _check("labels", validate.check_labels, labels)
+    clash = design.namespaces.filter(name=checked_name)
     if instance is not None:
         clash = clash.exclude(pk=instance.pk)
     if clash.exists():
-        raise _invalid("name", ERR_NAMESPACE_EXISTS.format(name=name))
-    return name, labels
+        raise _invalid("name", ERR_NAMESPACE_EXISTS.format(name=checked_name))
+    return checked_name, checked_labels
 
 
 @transaction.atomic
@@ -355,10 +359,10 @@ def _namespace_get_or_create(design: models.Design, name: object) -> tuple[model
 
 
 def _workload_labels(labels: object) -> dict[str, str]:
-    labels = _check("labels", validate.check_labels, labels)
-    if not labels:
+    checked = _check("labels", validate.check_labels, labels)
+    if not checked:
         raise _invalid("labels", ERR_WORKLOAD_NO_LABELS)
-    return labels
+    return checked
 
 
 def _container_ports(ports: object) -> list[dict]:
@@ -570,7 +574,7 @@ def external_delete(*, external: models.External, actor=None) -> None:
 _ENDPOINT_KINDS = ("workload", "namespace", "external")
 
 
-def _resolve_endpoint(design: models.Design, field: str, value: object) -> tuple[str, models.Model]:
+def _resolve_endpoint(design: models.Design, field: str, value: object) -> tuple[str, Model]:
     if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in _ENDPOINT_KINDS:
         raise _invalid(field, ERR_ENDPOINT_SHAPE.format(got=value))
     kind, ref = next(iter(value.items()))
@@ -589,9 +593,9 @@ def _resolve_endpoint(design: models.Design, field: str, value: object) -> tuple
     manager = design.namespaces if kind == "namespace" else design.externals
     row = manager.filter(name=ref).first()
     if row is None:
-        known = ", ".join(manager.values_list("name", flat=True)[:20]) or "(none yet)"
+        names = ", ".join(manager.values_list("name", flat=True)[:20]) or "(none yet)"
         template = ERR_UNKNOWN_NAMESPACE if kind == "namespace" else ERR_UNKNOWN_EXTERNAL
-        raise _invalid(field, template.format(ref=ref, known=known))
+        raise _invalid(field, template.format(ref=ref, known=names))
     return kind, row
 
 
@@ -624,7 +628,7 @@ def flow_ports(ports: object) -> list[dict]:
     )
 
 
-def _set_endpoint(flow: models.Flow, side: str, kind: str, row: models.Model) -> None:
+def _set_endpoint(flow: models.Flow, side: str, kind: str, row: Model) -> None:
     for k in ("workload", "namespace", "external"):
         setattr(flow, f"{side}_{k}", row if k == kind else None)
 
@@ -757,7 +761,7 @@ _ROW_FIELDS = {
     },
     "policies": lambda r: {"namespace": r.namespace, "name": r.name, "manifest": r.manifest},
 }
-_MODELS = {
+_MODELS: dict[str, type[Model]] = {
     "namespaces": models.Namespace,
     "workloads": models.Workload,
     "externals": models.External,
@@ -935,7 +939,7 @@ ERR_SHARE_ROLE = "'{role}' is not a role: use 'viewer' (read only) or 'editor' (
 def _share_role(role: object) -> str:
     if role not in (models.DesignShare.VIEWER, models.DesignShare.EDITOR):
         raise _invalid("role", ERR_SHARE_ROLE.format(role=role))
-    return role  # type: ignore[return-value]
+    return role
 
 
 @transaction.atomic
@@ -1144,7 +1148,8 @@ def design_positions_set(
     if not made:
         return 0
     for section, model in (("workloads", models.Workload), ("externals", models.External)):
-        rows = [model(pk=op.record.pk, x=op.record.x, y=op.record.y) for op in made if op.section == section]
+        moved = [op.record for op in made if op.section == section]
+        rows = [model(pk=r.pk, x=r.x, y=r.y) for r in moved if isinstance(r, WorkloadRec | ExternalRec)]
         model.objects.bulk_update(rows, ["x", "y"], batch_size=1000)
     _touch(design, summary, actor, tuple(made))
     return len(made)

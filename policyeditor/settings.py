@@ -141,7 +141,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "design-list"
 LOGOUT_REDIRECT_URL = "login"
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, object] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "editor.api.auth.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

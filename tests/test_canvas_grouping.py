@@ -248,3 +248,11 @@ def test_moving_a_workload_of_an_expanded_namespace_saves_the_unshifted_position
     x, y, ox, oy = map(float, node.groups())
     assert y - oy == pytest.approx(saved.y + 100)
     assert models.Workload.objects.get(pk=saved.pk).y == saved.y + 100
+
+
+def test_the_source_of_a_flow_being_drawn_is_marked_on_a_grouped_canvas(large):
+    data = selectors.design_state(large)
+    drawn = canvas.draw(data, "", "namespace:team-001", set(), set())
+    assert [g.key for g in drawn.groups if g.source] == ["namespace:team-001"]
+    drawn = canvas.draw(data, "", "workload:team-002/svc-00010", set(), {"team-002"})
+    assert [n.key for n in drawn.nodes if n.source] == ["workload:team-002/svc-00010"]

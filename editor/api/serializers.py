@@ -49,7 +49,7 @@ class NamespaceSerializer(serializers.ModelSerializer):
         model = models.Namespace
         fields = ["id", "name", "labels"]
         read_only_fields = ["id"]
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, object]] = {"name": {"validators": []}}
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -77,7 +77,7 @@ class WorkloadSerializer(serializers.ModelSerializer):
         model = models.Workload
         fields = ["id", "namespace", "name", "ref", "labels", "ports", "x", "y"]
         read_only_fields = ["id", "ref"]
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, object]] = {"name": {"validators": []}}
 
     def get_ref(self, obj) -> str:
         return obj.ref

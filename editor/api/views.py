@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers as rf_serializers
@@ -212,7 +213,7 @@ class DesignViewSet(viewsets.ModelViewSet):
 class DesignPartViewSet(viewsets.GenericViewSet):
     """CRUD for one kind of part of a design, through the services."""
 
-    model: type[models.Model]
+    model: type[Model]
     lookup_value_converter = "int"
     # set by each subclass: the services that create, update and delete its part
     create_service: Callable[..., Any]

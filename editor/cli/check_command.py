@@ -83,7 +83,8 @@ def _item(document: int, index: int, data: Any, errors: list[DocumentError], fil
             port = validate.check_int_or_port_name(data["port"])
         except validate.Invalid as exc:
             error("port", str(exc))
-    name = data.get("name") if isinstance(data.get("name"), str) else ""
+    name = data.get("name")
+    name = name if isinstance(name, str) else ""
     if len(errors) > before or protocol is None or port is None:
         return None
     return Expectation(index + 1, document, path, data["from"], data["to"], port, protocol, data["allowed"], name)

@@ -78,7 +78,11 @@ def place(finding: lint.Finding, imported: Imported) -> tuple[Origin, str, str] 
     return None
 
 
-_KINDS = {"NetworkPolicy": "NetworkPolicy", "Namespace": "Namespace", "Workload": frozenset(WORKLOAD_KINDS)}
+_KINDS: dict[str, str | frozenset[str]] = {
+    "NetworkPolicy": "NetworkPolicy",
+    "Namespace": "Namespace",
+    "Workload": frozenset(WORKLOAD_KINDS),
+}
 
 
 def locate(findings: list[lint.Finding], imported: Imported, locator: Locator) -> list[Located]:

@@ -66,7 +66,7 @@ def exact_document_starts(text: str) -> list[int]:
     try:
         with paused_gc():
             for event in yaml.parse(text, Loader=_loader()):
-                if isinstance(event, yaml.DocumentStartEvent):
+                if isinstance(event, yaml.DocumentStartEvent) and event.start_mark is not None:
                     starts.append(event.start_mark.line)
     except yaml.YAMLError:
         pass

@@ -8,7 +8,9 @@ ingress (likewise).  A side that no policy isolates allows everything.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .model import ContainerPort, Graph, LabelSelector, Peer, Policy, Port, Rule, Workload
 from .selector_text import format_selector
@@ -169,8 +171,8 @@ def explain_side(
     hints = []
     destination_ports = other.ports if direction == "egress" else pod.ports
     for policy in selecting_policies(policies, pod, direction):
-        rules = policy.egress if direction == "egress" else policy.ingress
-        for index, rule in enumerate(rules):
+        policy_rules = policy.egress if direction == "egress" else policy.ingress
+        for index, rule in enumerate(policy_rules):
             peers_ok = not rule.peers or any(peer_matches(p, policy.namespace, other) for p in rule.peers)
             if peers_ok and rule.ports:
                 ports = ", ".join(_port_text(p, destination_ports) for p in rule.ports)
@@ -248,9 +250,9 @@ class Reachability:
     def allowed(self) -> bool:
         return self.verdict.allowed
 
-    def as_dict(self, explain: bool = False) -> dict:
-        def side(v: SideVerdict, text: str) -> dict:
-            out: dict = {"allowed": v.allowed, "policies": list(v.policies)}
+    def as_dict(self, explain: bool = False) -> dict[str, Any]:
+        def side(v: SideVerdict, text: str) -> dict[str, Any]:
+            out: dict[str, Any] = {"allowed": v.allowed, "policies": list(v.policies)}
             if explain:
                 out["explanation"] = text
                 out["rules"] = [{"policy": ref, "rule": index} for ref, index in v.allowing]
@@ -303,7 +305,7 @@ class Matrix:
     def allowed(self, i: int, j: int) -> bool:
         return bool((self.egress[i] & self.ingress[i]) >> j & 1)
 
-    def _bools(self, rows) -> list[list[bool]]:
+    def _bools(self, rows: Iterable[int]) -> list[list[bool]]:
         n = len(self.workloads)
         table = []
         for row in rows:
@@ -311,7 +313,7 @@ class Matrix:
             table.append([b == "1" for b in bits])
         return table
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "protocol": self.protocol,
             "port": self.port,
@@ -574,11 +576,11 @@ def free_port(policies: list[Policy], protocol: str) -> int:
     return max(candidate, 1)
 
 
-def _mask(flags) -> int:
+def _mask(flags: Iterable[bool]) -> int:
     return sum(1 << i for i, flag in enumerate(flags) if flag)
 
 
-def _bits(mask: int):
+def _bits(mask: int) -> Iterator[int]:
     """Indexes of the set bits, lowest first."""
     while mask:
         low = mask & -mask
@@ -618,7 +620,7 @@ def _ports_label(allowed: list[tuple[str, int | str]], denied: list[tuple[str, i
             blocked = sorted(str(port) for p, port in denied if p == protocol and port != OTHER_PORT)
             labels.append(f"{protocol} all" + (f" but {', '.join(blocked)}" if blocked else ""))
         else:
-            labels.extend(f"{protocol} {n}" for n in sorted(numbers))  # type: ignore[type-var]
+            labels.extend(f"{protocol} {n}" for n in sorted(numbers))
     return tuple(labels)
 
 
@@ -688,7 +690,8 @@ class Diff:
 def semantic_diff(graph: Graph, before: list[Policy], after: list[Policy]) -> Diff:
     """Connections between the design's workloads that ``after`` allows and ``before`` did not, and back."""
     combined = before + after
-    added, removed = [], []
+    added: list[Change] = []
+    removed: list[Change] = []
     for protocol, port in probes(graph, combined):
         number = free_port(combined, protocol) if port == OTHER_PORT else int(port)
         old = matrix(graph, before, protocol, number)

@@ -12,6 +12,7 @@ out (nothing is opened for it; lint says so with ``fqdn-not-expressible``).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -183,7 +184,7 @@ class Compilation:
                         flows.remove(flow)
             for kind, ref in dirty:
                 target = _Target(kind, ref)
-                touched.setdefault(target, list(self.flows_of.get(target, ())))  # type: ignore[arg-type]
+                touched.setdefault(target, list(self.flows_of.get(target, ())))
             flows_of = dict(self.flows_of)
             generated = dict(self.generated)
             for target, flows in touched.items():
@@ -261,7 +262,14 @@ def expressible(graph: Graph, flow: Flow) -> bool:
     return not (graph.is_fqdn_endpoint(flow.source) or graph.is_fqdn_endpoint(flow.destination))
 
 
-def _add_flows(graph: Graph, acc: _Accumulator, namespace_targets: set[str], flows, peer, flows_of) -> None:
+def _add_flows(
+    graph: Graph,
+    acc: _Accumulator,
+    namespace_targets: set[str],
+    flows: Iterable[Flow],
+    peer: Callable[[Endpoint, str], Peer],
+    flows_of: dict[_Target, list[Flow]],
+) -> None:
     for flow in flows:
         if not expressible(graph, flow):
             continue

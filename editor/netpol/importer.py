@@ -318,13 +318,19 @@ _YAML_RESOLVER = yaml.resolver.Resolver()
 _YAML_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
+def _implicit_tag(token: str) -> str:
+    """The tag YAML gives ``token`` as a plain scalar (``tag:yaml.org,2002:int`` …)."""
+    tag: str = _YAML_RESOLVER.resolve(yaml.ScalarNode, token, (True, False))  # type: ignore[no-untyped-call]
+    return tag  # (types-PyYAML leaves Resolver.resolve untyped)
+
+
 def _yaml_plain_scalar(token: str) -> Any:
     """A JSON number with a fraction or an exponent, or NaN/Infinity, as YAML reads the same plain scalar."""
-    node = yaml.ScalarNode(_YAML_RESOLVER.resolve(yaml.ScalarNode, token, (True, False)), token)
+    node = yaml.ScalarNode(_implicit_tag(token), token)
     return _YAML_CONSTRUCTOR.yaml_constructors[node.tag](_YAML_CONSTRUCTOR, node)
 
 
-def _json_object(pairs: list[tuple[str, Any]]) -> dict:
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object; a key given twice sends the body the YAML way, which names the key's path."""
     out = dict(pairs)
     if len(out) != len(pairs):
@@ -435,7 +441,7 @@ class _GiveUp(Exception):
 
 
 def _plain_scalar(value: str) -> Any:
-    tag = _YAML_RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    tag = _implicit_tag(value)
     if tag not in _PLAIN_TAGS:
         raise _GiveUp
     try:
@@ -460,6 +466,7 @@ def _load_yaml_once(text: str) -> list[tuple[int, Any]] | None:
     keys: list[Any] = []  # for each: its pending key, _NO_KEY, or _IN_SEQUENCE
     number = depth = 0
     root: Any = None
+    event: Any  # told apart by type(event) identity below (faster than isinstance), which mypy does not narrow
     try:
         for event in yaml.parse(text, Loader=_loader()):
             kind = type(event)
@@ -537,7 +544,7 @@ class _Doc:
         number: int,
         errors: list[DocumentError],
         source: str = "",
-        known: dict | None = None,
+        known: dict[tuple[str, str], Any] | None = None,
         notes: list[Note] | None = None,
     ):
         self.number = number
@@ -570,7 +577,7 @@ class _Doc:
             self.error(path, str(exc))
             return None
 
-    def mapping(self, path: str, value: Any, allowed: tuple[str, ...] | None = None) -> dict | None:
+    def mapping(self, path: str, value: Any, allowed: tuple[str, ...] | None = None) -> dict[str, Any] | None:
         if value is None:
             return {}
         if not isinstance(value, dict):
@@ -587,7 +594,7 @@ class _Doc:
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         self.error(_join(path, str(key)), ERR_UNKNOWN_FIELD.format(key=key, hint=hint, allowed=", ".join(allowed)))
 
-    def sequence(self, path: str, value: Any) -> list:
+    def sequence(self, path: str, value: Any) -> list[Any]:
         if value is None:
             return []
         if not isinstance(value, list):
@@ -723,7 +730,7 @@ def _generated_name(prefix: str, limit: int) -> str:
     return prefix[: limit - len("generated")] + "generated"
 
 
-def _meta_fields(doc: _Doc, path: str, value: Any) -> tuple[dict, dict[str, str] | None]:
+def _meta_fields(doc: _Doc, path: str, value: Any) -> tuple[dict[str, Any], dict[str, str] | None]:
     """An ``ObjectMeta`` (an object's or a pod template's): known fields only, labels and annotations."""
     metadata = doc.mapping(path, value, fields.OBJECT_META) or {}
     labels = _labels(doc, f"{path}.labels", metadata.get("labels"))
@@ -732,7 +739,7 @@ def _meta_fields(doc: _Doc, path: str, value: Any) -> tuple[dict, dict[str, str]
 
 
 def _metadata(
-    doc: _Doc, path: str, data: dict, name_check: Callable[..., str], what: str, namespaced: bool = True
+    doc: _Doc, path: str, data: dict[str, Any], name_check: Callable[..., str], what: str, namespaced: bool = True
 ) -> tuple[str, str, dict[str, str] | None]:
     """Validate ``metadata`` as the API server's ``ValidateObjectMeta``: known fields only, the name (or a
     ``generateName`` prefix, blamed on its own field), the namespace, labels and annotations; returns the
@@ -754,13 +761,13 @@ def _metadata(
     return name, namespace, labels
 
 
-def _top_level(doc: _Doc, path: str, data: dict, allowed: tuple[str, ...]) -> None:
+def _top_level(doc: _Doc, path: str, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
     for key in data:
         if key not in allowed:
             doc.unknown(path, key, allowed)
 
 
-def _policy(doc: _Doc, path: str, data: dict) -> Policy | None:
+def _policy(doc: _Doc, path: str, data: dict[str, Any]) -> Policy | None:
     errors_before = len(doc.errors)
     _top_level(doc, path, data, (*fields.NETWORK_POLICY, "status"))
     if data.get("apiVersion") != NETWORK_POLICY_API_VERSION:
@@ -840,7 +847,7 @@ def _labels(doc: _Doc, path: str, value: Any) -> dict[str, str] | None:
     return out if ok else None
 
 
-def _namespace(doc: _Doc, path: str, data: dict) -> Namespace | None:
+def _namespace(doc: _Doc, path: str, data: dict[str, Any]) -> Namespace | None:
     errors_before = len(doc.errors)
     if data.get("apiVersion") != "v1":
         doc.error(
@@ -866,7 +873,7 @@ def _dig(data: Any, keys: tuple[str, ...]) -> Any:
     return data
 
 
-def _container_ports(doc: _Doc, path: str, pod_spec: dict) -> tuple[ContainerPort, ...] | None:
+def _container_ports(doc: _Doc, path: str, pod_spec: dict[str, Any]) -> tuple[ContainerPort, ...] | None:
     ports: list[ContainerPort] = []
     seen: dict[str, str] = {}
     ok = True
@@ -930,7 +937,9 @@ class _WorkloadDraft:
 _TEMPLATE_LEVELS = {"template": fields.POD_TEMPLATE, "jobTemplate": fields.JOB_TEMPLATE}
 
 
-def _template(doc: _Doc, path: str, data: dict, kind: str, keys: tuple[str, ...]) -> tuple[str, dict]:
+def _template(
+    doc: _Doc, path: str, data: dict[str, Any], kind: str, keys: tuple[str, ...]
+) -> tuple[str, dict[str, Any]]:
     """The pod template of a workload, every level on the way checked for unknown fields."""
     value: Any = data
     spec_of = kind
@@ -945,7 +954,7 @@ def _template(doc: _Doc, path: str, data: dict, kind: str, keys: tuple[str, ...]
     return path, value
 
 
-def _workload(doc: _Doc, path: str, data: dict, kind: str) -> _WorkloadDraft | None:
+def _workload(doc: _Doc, path: str, data: dict[str, Any], kind: str) -> _WorkloadDraft | None:
     errors_before = len(doc.errors)
     api_version, template_keys = WORKLOAD_KINDS[kind]
     if data.get("apiVersion") != api_version:
@@ -992,9 +1001,9 @@ def _objects(
     data: Any,
     errors: list[DocumentError],
     source: str = "",
-    known: dict | None = None,
+    known: dict[tuple[str, str], Any] | None = None,
     notes: list[Note] | None = None,
-) -> Iterator[tuple[_Doc, str, dict]]:
+) -> Iterator[tuple[_Doc, str, dict[str, Any]]]:
     """Every object of one document, ``List`` (and ``*List``) items expanded with their path."""
     doc = _Doc(number, errors, source, known, notes)
     if not isinstance(data, dict):
@@ -1047,7 +1056,7 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
     policy_docs: dict[tuple[str, str], str] = {}
     drafts: list[_WorkloadDraft] = []
     skipped: list[Skipped] = []
-    known: dict = {}  # shared by the documents of this import: see _Doc
+    known: dict[tuple[str, str], Any] = {}  # shared by the documents of this import: see _Doc
     notes: list[Note] = []
     origins: dict[tuple[str, str], Origin] = {}
     for source, number, data in documents:
@@ -1090,8 +1099,9 @@ def import_sources(sources: list[tuple[str, str | bytes]]) -> Imported:
                 if draft is not None:
                     drafts.append(draft)
             else:
-                metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-                name = metadata.get("name") if isinstance(metadata.get("name"), str) else ""
+                metadata = obj.get("metadata")
+                name = metadata.get("name") if isinstance(metadata, dict) else None
+                name = name if isinstance(name, str) else ""
                 skipped.append(Skipped(number, path, kind, name, source))
     if errors:
         raise ImportFailed(errors)
@@ -1160,7 +1170,7 @@ def _remember(digest: bytes | None, policy: Policy) -> None:
         _READ_BACK[digest] = policy
 
 
-def kept_manifest(policy: Policy) -> dict:
+def kept_manifest(policy: Policy) -> dict[str, Any]:
     """The manifest to store for an imported policy; :func:`policy_from_manifest` reads it back as ``policy``
     without validating it again (rendering and reading back are inverse: tests/netpol/test_importer.py)."""
     manifest = render.policy_manifest(policy)
@@ -1168,7 +1178,7 @@ def kept_manifest(policy: Policy) -> dict:
     return manifest
 
 
-def policy_from_manifest(manifest: dict) -> Policy:
+def policy_from_manifest(manifest: dict[str, Any]) -> Policy:
     """A stored (rendered) manifest back into the domain; raises :class:`ImportFailed` if it is invalid."""
     digest = _manifest_digest(manifest)
     known = _READ_BACK.get(digest) if digest is not None else None

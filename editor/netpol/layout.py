@@ -78,7 +78,7 @@ def lay_out_graph(
         Box(f"external:{e.name}", EXTERNALS, NODE_W + 16, node_height(1 + bool(e.except_), False))
         for e in graph.externals
     ]
-    first = {}
+    first: dict[str, str] = {}
     for w in graph.workloads:
         first.setdefault(w.namespace, f"workload:{w.ref}")
     edges, links = [], []
@@ -211,8 +211,8 @@ def _dot(graphs: dict[str, tuple[list[str], list[tuple[str, str]]]]) -> dict[str
             gi += 1
             nodes = []
         elif line.startswith("node "):
-            _, name, x, y, *_ = line.split(" ", 5)
-            nodes.append((float(x), -float(y), int(name[1:])))
+            _, name, x_text, y_text, *_ = line.split(" ", 5)
+            nodes.append((float(x_text), -float(y_text), int(name[1:])))
         elif line == "stop":
             keys = items[gi][1][0]
             columns: dict[float, list[tuple[float, int]]] = {}
@@ -304,12 +304,12 @@ def _place_grid(grid: list[list[list[Box]]], x0: float, y0: float) -> dict[str, 
 # ---------------------------------------------------------------- level 2: namespaces as blocks
 
 
-def chain(names: list[str], weights: Counter) -> list[str]:
+def chain(names: list[str], weights: Counter[tuple[str, str]]) -> list[str]:
     """``names`` in an order where each is followed by the one it shares the most edges with (ties: the first
     in ``names``), starting with the best connected: blocks that talk end up side by side."""
     if not names:
         return []
-    links: dict[str, Counter] = {n: Counter() for n in names}
+    links: dict[str, Counter[str]] = {n: Counter() for n in names}
     for (a, b), n in weights.items():
         if a in links and b in links:
             links[a][b] += n
@@ -342,7 +342,7 @@ def _shelves(
         return {}
     area = sum((sizes[n][0] + gap) * (sizes[n][1] + gap) for n in order)
     widest = max(sizes[n][0] for n in order)
-    best = None
+    best: tuple[float, dict[str, tuple[float, float]]] | None = None
     for scale in (0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6):
         limit = max(widest, math.sqrt(area * aspect) * scale)
         spots, w, h = _pack(order, sizes, limit, gap)
@@ -353,7 +353,9 @@ def _shelves(
     return best[1]
 
 
-def _pack(order, sizes, limit: float, gap: float):
+def _pack(
+    order: list[str], sizes: dict[str, tuple[float, float]], limit: float, gap: float
+) -> tuple[dict[str, tuple[float, float]], float, float]:
     spots: dict[str, tuple[float, float]] = {}
     x = y = shelf_h = width = 0.0
     for name in order:

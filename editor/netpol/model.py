@@ -7,15 +7,29 @@ Kubernetes' key spellings (``podSelector`` …): that is ``render.py``'s job.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Literal, TypeAlias
 
 Protocol = Literal["TCP", "UDP", "SCTP"]
 PROTOCOLS: tuple[str, ...] = ("TCP", "UDP", "SCTP")
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 DNS_NAMESPACE = "kube-system"
 DNS_PORT = 53
+
+# What the ``sort_key`` methods return: plain tuples, compared element by element.
+RequirementKey: TypeAlias = tuple[str, str, tuple[str, ...]]
+SelectorKey: TypeAlias = tuple[tuple[tuple[str, str], ...], tuple[RequirementKey, ...]]
+PortKey: TypeAlias = tuple[str, int, int, str, int]
+PeerKey: TypeAlias = tuple[
+    tuple[int] | tuple[int, str, tuple[str, ...]],
+    tuple[int] | tuple[int, SelectorKey],
+    tuple[int] | tuple[int, SelectorKey],
+]
+RuleKey: TypeAlias = tuple[tuple[PeerKey, ...], tuple[PortKey, ...]]
+EndpointKey: TypeAlias = tuple[str, str]
+FlowKey: TypeAlias = tuple[EndpointKey, EndpointKey, tuple[PortKey, ...]]
 
 
 # ---------------------------------------------------------------- selectors
@@ -38,7 +52,7 @@ class Requirement:
             return self.key in labels
         return self.key not in labels
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> RequirementKey:
         return (self.key, self.operator, self.values)
 
 
@@ -50,7 +64,7 @@ class LabelSelector:
     match_expressions: tuple[Requirement, ...] = ()
 
     @classmethod
-    def of(cls, labels: dict[str, str] | None = None, expressions=()) -> LabelSelector:
+    def of(cls, labels: dict[str, str] | None = None, expressions: Iterable[Requirement] = ()) -> LabelSelector:
         return cls(
             tuple(sorted((labels or {}).items())),
             tuple(sorted(expressions, key=Requirement.sort_key)),
@@ -69,7 +83,7 @@ class LabelSelector:
             r.matches(labels) for r in self.match_expressions
         )
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> SelectorKey:
         return (self.match_labels, tuple(r.sort_key() for r in self.match_expressions))
 
 
@@ -100,7 +114,7 @@ class Port:
     def is_named(self) -> bool:
         return isinstance(self.port, str)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> PortKey:
         if self.port is None:
             return (self.protocol, 0, 0, "", 0)
         if isinstance(self.port, str):
@@ -170,10 +184,11 @@ class Peer:
     def ip_block_of(cls, cidr: str, except_: tuple[str, ...] = ()) -> Peer:
         return cls(ip_block=IPBlock(cidr, tuple(sorted(except_))))
 
-    def sort_key(self) -> tuple:
-        def sel(s: LabelSelector | None) -> tuple:
+    def sort_key(self) -> PeerKey:
+        def sel(s: LabelSelector | None) -> tuple[int] | tuple[int, SelectorKey]:
             return (0,) if s is None else (1, s.sort_key())
 
+        ip: tuple[int] | tuple[int, str, tuple[str, ...]]
         ip = (0,) if self.ip_block is None else (1, self.ip_block.cidr, self.ip_block.except_)
         return (ip, sel(self.namespace_selector), sel(self.pod_selector))
 
@@ -185,7 +200,7 @@ class Rule:
     peers: tuple[Peer, ...] = ()
     ports: tuple[Port, ...] = ()
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> RuleKey:
         return (tuple(p.sort_key() for p in self.peers), tuple(p.sort_key() for p in self.ports))
 
 
@@ -232,7 +247,7 @@ class Workload:
     kind: str = ""  # the Kubernetes kind it was imported from (Deployment, Pod …); empty when drawn
 
     @classmethod
-    def of(cls, ref: str, labels: dict[str, str] | None = None, ports=()) -> Workload:
+    def of(cls, ref: str, labels: dict[str, str] | None = None, ports: Iterable[ContainerPort] = ()) -> Workload:
         namespace, name = ref.split("/", 1)
         return cls(namespace, name, tuple(sorted((labels or {"app": name}).items())), tuple(ports))
 
@@ -296,7 +311,7 @@ class Endpoint:
     def external(cls, name: str) -> Endpoint:
         return cls("external", name)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> EndpointKey:
         return (self.kind, self.ref)
 
 
@@ -310,7 +325,7 @@ class Flow:
     def ref(self) -> str:
         return f"{self.source.ref} -> {self.destination.ref}"
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> FlowKey:
         return (self.source.sort_key(), self.destination.sort_key(), tuple(p.sort_key() for p in self.ports))
 
 

@@ -76,7 +76,7 @@ def host_address(cidr: str, except_: tuple[str, ...]) -> str | None:
         inside = next((e for e in excluded if address in e), None)
         if inside is None:
             return str(address) if address in network else None
-        if inside.broadcast_address >= network.broadcast_address:  # type: ignore[operator]
+        if int(inside.broadcast_address) >= int(network.broadcast_address):  # one IP version: `address in` it
             return None  # the excepts cover the rest of the range
         address = inside.broadcast_address + 1
     return None
@@ -88,7 +88,7 @@ class _Builder:
         self.tests: list[dict[str, Any]] = []
         self.findings: list[Finding] = []
         self._names: set[str] = set()
-        self._seen: set[tuple] = set()
+        self._seen: set[tuple[str, str, str, int]] = set()
         self._hosts: dict[str, analyze.Host] = {}
         self._by_namespace: dict[str, list[Policy]] = {}
         self._selecting: dict[tuple[str, str], list[Policy]] = {}
@@ -130,7 +130,9 @@ class _Builder:
             destination, "ingress", src, protocol, port
         )
 
-    def add(self, source: Workload, dst: dict, dst_name: str, protocol: str, port: int, exit_code: int) -> None:
+    def add(
+        self, source: Workload, dst: dict[str, Any], dst_name: str, protocol: str, port: int, exit_code: int
+    ) -> None:
         key = (source.ref, dst_name, protocol, port)
         if key in self._seen:
             return

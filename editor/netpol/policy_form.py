@@ -81,7 +81,7 @@ def peer_line(peer: Peer) -> str:
 # ---------------------------------------------------------------- policies
 
 
-def policy_fields(policy: Policy) -> dict:
+def policy_fields(policy: Policy) -> dict[str, Any]:
     """A policy as the form's fields."""
     rules = [
         {
@@ -127,15 +127,15 @@ def policy_from_fields(post: FormFields) -> Policy:
     )
 
 
-def policy_form_initial(manifest: dict) -> dict:
+def policy_form_initial(manifest: dict[str, Any]) -> dict[str, Any]:
     """A stored manifest as the structured form's fields."""
     return policy_fields(policy_from_manifest(manifest))
 
 
-def policy_manifest_from_form(post: FormFields) -> dict:
+def policy_manifest_from_form(post: FormFields) -> dict[str, Any]:
     """The structured form's fields → a manifest (validated later, like any YAML)."""
     policy = policy_from_fields(post)
-    spec: dict = {"podSelector": selector_dict(policy.pod_selector), "policyTypes": list(policy.policy_types)}
+    spec: dict[str, Any] = {"podSelector": selector_dict(policy.pod_selector), "policyTypes": list(policy.policy_types)}
     for direction, key, rules in (("ingress", "from", policy.ingress), ("egress", "to", policy.egress)):
         if rules:
             spec[direction] = [rule_dict(rule, key) for rule in rules]

@@ -13,7 +13,9 @@ module does not know (a part's ``id``, say) are ignored.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from . import analyze
 from .gcpause import without_gc
@@ -21,6 +23,7 @@ from .importer import policy_from_manifest
 from .model import (
     ContainerPort,
     Endpoint,
+    EndpointKind,
     External,
     Flow,
     Graph,
@@ -31,6 +34,10 @@ from .model import (
     Workload,
 )
 from .render import manifests, to_yaml
+
+Snapshot: TypeAlias = dict[str, Any]  # a revision's plain JSON
+Row: TypeAlias = dict[str, Any]  # one part of a snapshot: a namespace, a workload, a flow, a kept manifest …
+_ENDPOINT_KINDS: tuple[EndpointKind, ...] = ("workload", "namespace", "external")
 
 MOVES_NAMED = 3  # at most this many moved nodes are named; more are counted ("Moved 12 nodes")
 
@@ -47,7 +54,7 @@ _SETTING_WORDS = (
 
 
 @without_gc  # thousands of value objects, no cycles: see gcpause.py
-def graph_of(snapshot: dict) -> Graph:
+def graph_of(snapshot: Snapshot) -> Graph:
     """The domain graph of a snapshot (what ``editor.state`` builds from the records)."""
     settings = snapshot.get("settings", {})
     workloads = []
@@ -72,41 +79,42 @@ def graph_of(snapshot: dict) -> Graph:
     )
 
 
-def _manifest(kept: dict) -> dict:
+def _manifest(kept: Row) -> Row:
     """A kept policy as its snapshot holds it, without the keys a snapshot may add (a part's ``id``)."""
     return {k: v for k, v in kept.items() if k != "id"}
 
 
-def _ns(snapshot: dict) -> list[dict]:
-    return snapshot.get("namespaces", [])
+def _ns(snapshot: Snapshot) -> list[Row]:
+    namespaces: list[Row] = snapshot.get("namespaces", [])
+    return namespaces
 
 
-def _endpoint(value: dict) -> Endpoint:
-    kind = next(k for k in ("workload", "namespace", "external") if k in value)
-    return Endpoint(kind, value[kind])  # type: ignore[arg-type]
+def _endpoint(value: Row) -> Endpoint:
+    kind = next(k for k in _ENDPOINT_KINDS if k in value)
+    return Endpoint(kind, value[kind])
 
 
-def _port(item: dict) -> Port:
+def _port(item: Row) -> Port:
     return Port(item.get("protocol", "TCP"), item.get("port"), item.get("end_port"))
 
 
 # ---------------------------------------------------------------- in words
 
 
-def _labels(labels: dict | None) -> str:
+def _labels(labels: dict[str, str] | None) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted((labels or {}).items())) or "none"
 
 
-def _container_ports(ports: list | None) -> str:
-    out = []
+def _container_ports(ports: list[Row] | None) -> str:
+    out: list[str] = []
     for p in ports or ():
         protocol = p.get("protocol", "TCP")
         out.append(f"{p['name']}:{p['port']}" + ("" if protocol == "TCP" else f"/{protocol}"))
     return ",".join(out) or "none"
 
 
-def _flow_ports(ports: list | None) -> str:
-    out = []
+def _flow_ports(ports: list[Row] | None) -> str:
+    out: list[str] = []
     for p in ports or ():
         text = f"{p.get('protocol', 'TCP')} {p['port']}"
         out.append(text + (f"-{p['end_port']}" if p.get("end_port") else ""))
@@ -119,9 +127,9 @@ def _value(value: object) -> str:
     return f"'{value}'" if value else "(none)"
 
 
-def _endpoint_text(value: dict, renamed: dict[str, str]) -> str:
-    kind = next((k for k in ("workload", "namespace", "external") if k in value), "")
-    ref = value.get(kind, "?")
+def _endpoint_text(value: Row, renamed: dict[str, str]) -> str:
+    kind = next((k for k in _ENDPOINT_KINDS if k in value), "")
+    ref: str = value.get(kind, "?")
     if kind == "namespace":
         return renamed.get(ref, ref)
     if kind == "workload":
@@ -130,16 +138,16 @@ def _endpoint_text(value: dict, renamed: dict[str, str]) -> str:
     return ref
 
 
-def _policy_ref(manifest: dict) -> str:
+def _policy_ref(manifest: Row) -> str:
     meta = manifest.get("metadata") or {}
     return f"{meta.get('namespace', 'default')}/{meta.get('name', '?')}"
 
 
-def _keyed(rows: list[dict], key) -> dict:
+def _keyed(rows: list[Row], key: Callable[[Row], str]) -> dict[str, Row]:
     return {key(row): row for row in rows}
 
 
-def _renames(old: dict, new: dict, same) -> dict:
+def _renames(old: dict[str, Row], new: dict[str, Row], same: Callable[[Row, Row], bool]) -> dict[str, str]:
     """old key → new key when exactly one part went and one came that ``same`` says are one part renamed."""
     gone, came = [k for k in old if k not in new], [k for k in new if k not in old]
     if len(gone) == 1 and len(came) == 1 and same(old[gone[0]], new[came[0]]):
@@ -147,8 +155,8 @@ def _renames(old: dict, new: dict, same) -> dict:
     return {}
 
 
-def _fields(before: dict, after: dict, fields) -> list[str]:
-    said = []
+def _fields(before: Row, after: Row, fields: Iterable[tuple[str, str, Callable[[Any], str]]]) -> list[str]:
+    said: list[str] = []
     for key, word, fmt in fields:
         old, new = fmt(before.get(key)), fmt(after.get(key))
         if old != new:
@@ -156,11 +164,11 @@ def _fields(before: dict, after: dict, fields) -> list[str]:
     return said
 
 
-def _moved(before: dict, after: dict) -> bool:
+def _moved(before: Row, after: Row) -> bool:
     return (before.get("x"), before.get("y")) != (after.get("x"), after.get("y"))
 
 
-def describe_changes(before: dict | None, after: dict) -> list[str]:
+def describe_changes(before: Snapshot | None, after: Snapshot) -> list[str]:
     """What changed from snapshot ``before`` to ``after``, one sentence per part, in a stable order:
     settings, namespaces, workloads, externals, flows, kept policies, then moves.  ``before`` None: the
     design was created."""
@@ -181,7 +189,7 @@ def describe_changes(before: dict | None, after: dict) -> list[str]:
     # namespaces (a rename renames every reference to it)
     old_ns, new_ns = _keyed(_ns(before), lambda n: n["name"]), _keyed(_ns(after), lambda n: n["name"])
 
-    def members(snapshot: dict, namespace: str) -> set[str]:
+    def members(snapshot: Snapshot, namespace: str) -> set[str]:
         return {w["name"] for w in snapshot.get("workloads", []) if w["namespace"] == namespace}
 
     # one namespace went and one came: a rename when it kept its labels or its workloads
@@ -206,7 +214,7 @@ def describe_changes(before: dict | None, after: dict) -> list[str]:
     lines += [f"Deleted namespace {name}" for name in sorted(old_ns) if name not in new_ns and name not in ns_renamed]
 
     # workloads, keyed by namespace/name with renamed namespaces followed
-    def ref(w: dict, renamed=ns_renamed) -> str:
+    def ref(w: Row, renamed: dict[str, str] = ns_renamed) -> str:
         return f"{renamed.get(w['namespace'], w['namespace'])}/{w['name']}"
 
     old_w = _keyed(before.get("workloads", []), ref)
@@ -250,9 +258,9 @@ def describe_changes(before: dict | None, after: dict) -> list[str]:
     lines += [f"Deleted external {key}" for key in sorted(old_e) if key not in new_e and key not in e_renamed]
 
     # flows, keyed by their ends (renamed parts followed, so a rename is not a new flow)
-    def flow_key(f: dict, renamed: bool) -> str:
+    def flow_key(f: Row, renamed: bool) -> str:
         """ "a → b"; a flow of ``before`` is named after any rename of its ends, so a rename is no new flow."""
-        ends = []
+        ends: list[str] = []
         for side in ("source", "destination"):
             text = _endpoint_text(f[side], ns_renamed if renamed else {})
             if renamed:

@@ -3,6 +3,8 @@ nothing is the empty selector (everything).  ``format_selector`` writes what ``p
 
 from __future__ import annotations
 
+from typing import Literal
+
 from .model import LabelSelector, Requirement
 from .notation import NotationError, split_terms
 
@@ -22,7 +24,7 @@ def _values(term: str, values: str) -> tuple[str, ...]:
 def _term(term: str, labels: dict[str, str], expressions: list[Requirement]) -> None:
     lowered = term.lower()
     if " notin " in lowered or " in " in lowered:
-        operator = "NotIn" if " notin " in lowered else "In"
+        operator: Literal["In", "NotIn"] = "NotIn" if " notin " in lowered else "In"
         at = lowered.index(" notin " if operator == "NotIn" else " in ")
         word = len(" notin ") if operator == "NotIn" else len(" in ")
         expressions.append(Requirement(term[:at].strip(), operator, _values(term, term[at + word :])))

@@ -7,10 +7,11 @@ something without the user typing a port first.  One :func:`analyze.matrix` per 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from . import analyze
-from .model import Graph, Policy
+from .model import Graph, Policy, Workload
 
 ANY_PORT = "any port"
 MAX_PORTS = 24  # distinct (protocol, port) pairs evaluated; the most used are kept, the rest named as left out
@@ -49,7 +50,7 @@ class PortTable:
         return "allowed" if allowed == len(verdicts) else "denied" if not allowed else "partial"
 
 
-def served_ports(graph: Graph, workloads=None) -> dict[str, list[tuple[str, int]]]:
+def served_ports(graph: Graph, workloads: Sequence[Workload] | None = None) -> dict[str, list[tuple[str, int]]]:
     """workload ref → the (protocol, port) pairs it serves: declared container ports and the ports of flows
     drawn to it or to its namespace (named ports resolved on its container ports; a range by its first port).
     ``workloads``: only these (default: all of the graph's)."""
@@ -95,7 +96,9 @@ def port_table(graph: Graph, policies: list[Policy], limit: int | None = None) -
     asked: dict[tuple[str, int], analyze.Matrix] = {}
     columns = []
     for ref in refs:
-        pairs = [(protocol, port, port) for protocol, port in served[ref] if (protocol, port) in kept]
+        pairs: list[tuple[str, int | str, int]] = [
+            (protocol, port, port) for protocol, port in served[ref] if (protocol, port) in kept
+        ]
         if not pairs:
             pairs = [("TCP", ANY_PORT, analyze.free_port(policies, "TCP"))]
         column = []
@@ -104,7 +107,8 @@ def port_table(graph: Graph, policies: list[Policy], limit: int | None = None) -
                 asked[(protocol, number)] = analyze.matrix(graph, policies, protocol, number)
             column.append((protocol, label, asked[(protocol, number)]))
         columns.append(column)
-    made: dict[tuple, PortVerdict] = {}  # verdicts are values: a few distinct ones serve every cell
+    # verdicts are values: a few distinct ones serve every cell
+    made: dict[tuple[str, int | str, bool, bool], PortVerdict] = {}
 
     def verdict(protocol: str, label: int | str, egress: bool, ingress: bool) -> PortVerdict:
         key = (protocol, label, egress, ingress)

@@ -25,7 +25,7 @@ CILIUM_FQDN_RULE = "cilium-fqdn-rule"
 
 
 class CompiledDesign(Protocol):
-    """What a target reads of a compiled design: its NetworkPolicies and their findings."""
+    """What a target reads of a compiled design: its NetworkPolicies and their findings (read only)."""
 
     @property
     def policies(self) -> list[Policy]: ...
@@ -42,7 +42,7 @@ def manifests(target: str, graph: Graph, policies: list[Policy]) -> list[dict[st
     return render.manifests(policies)
 
 
-class _NoAliases(render._Dumper):  # type: ignore[misc,valid-type]
+class _NoAliases(render._Dumper):  # type: ignore[misc]  # libyaml's dumper when installed: typed Any
     """Equal objects written out each time: no ``&id001`` anchors, whatever the data shares."""
 
     def ignore_aliases(self, data: Any) -> bool:

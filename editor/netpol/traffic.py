@@ -21,15 +21,19 @@ import io
 import ipaddress
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .validate import Invalid, check_fqdn, check_label_key, check_label_value
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 try:  # a fast parser when installed (pinned in pyproject.toml); the standard one otherwise
     import orjson
 
-    _loads = orjson.loads
+    _loads: Callable[[bytes], Any] = orjson.loads
     _DECODE_ERRORS: tuple[type[Exception], ...] = (orjson.JSONDecodeError, ValueError)
 except ImportError:  # pragma: no cover
     _loads = json.loads
@@ -40,6 +44,15 @@ MAX_SKIPPED = 100
 MAX_LINE_BYTES = 1024 * 1024  # one flow line is 1.6-2.6 KB; a longer line is skipped, not read whole
 MAX_BYTES = 2 * 1024 * 1024 * 1024  # 2 GiB: about 1,000,000 real-sized Hubble lines
 CHUNK = 1024 * 1024
+
+JSONObject = dict[str, Any]  # one parsed record, or an object inside it
+
+
+class Readable(Protocol):
+    """What a body is read from: a file, an upload, a request stream."""
+
+    def read(self, size: int, /) -> bytes: ...
+
 
 NOISE_LABEL_KEYS = frozenset({"pod-template-hash", "controller-revision-hash", "pod-template-generation"})
 NOISE_LABEL_PREFIXES = ("io.kubernetes.", "io.cilium.")
@@ -130,7 +143,7 @@ class Skipped:
     line: int
     reason: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, int | str]:
         return {"line": self.line, "reason": self.reason}
 
 
@@ -174,24 +187,25 @@ class Traffic:
 class _Raw(io.RawIOBase):
     """Any ``read(n)`` stream as raw IO, so ``io.BufferedReader`` splits lines in C; counts the bytes."""
 
-    def __init__(self, stream, max_bytes: int):
+    def __init__(self, stream: Readable, max_bytes: int):
         self.stream, self.max_bytes, self.total = stream, max_bytes, 0
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
-        data = self.stream.read(len(buffer))
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer)
+        data = self.stream.read(len(view))
         if not data:
             return 0
         self.total += len(data)
         if self.total > self.max_bytes:
             raise TooLarge(ERR_TOO_LARGE.format(limit=self.max_bytes))
-        buffer[: len(data)] = data
+        view[: len(data)] = data
         return len(data)
 
 
-def lines(stream, *, max_bytes: int = MAX_BYTES, chunk: int = CHUNK) -> Iterator[tuple[int, bytes | None]]:
+def lines(stream: Readable, *, max_bytes: int = MAX_BYTES, chunk: int = CHUNK) -> Iterator[tuple[int, bytes | None]]:
     """(line number, line) for each line of ``stream``, read ``chunk`` bytes at a time; a line longer than
     ``MAX_LINE_BYTES`` comes as ``None`` (never held whole).  Raises :class:`TooLarge` past ``max_bytes``."""
     reader = io.BufferedReader(_Raw(stream, max_bytes), chunk)
@@ -219,7 +233,7 @@ class _Reader:
         self.traffic = Traffic()
         self._ids: dict[object, int] = {}
 
-    def endpoint_id(self, key: object, make) -> int:
+    def endpoint_id(self, key: object, make: Callable[[], Endpoint]) -> int:
         found = self._ids.get(key)
         if found is None:
             found = self._ids[key] = len(self.traffic.endpoints)
@@ -236,7 +250,7 @@ class _Reader:
         else:
             seen[0] += 1
 
-    def read(self, stream, max_bytes: int = MAX_BYTES) -> Traffic:
+    def read(self, stream: Readable, max_bytes: int = MAX_BYTES) -> Traffic:
         t = self.traffic
         for number, raw in lines(stream, max_bytes=max_bytes):
             if raw is None:
@@ -266,13 +280,15 @@ class _Reader:
         """Whether a line surely is neither used nor dropped, seen without parsing it (a format may know)."""
         return False
 
-    def line(self, number: int, record: dict) -> None:  # pragma: no cover (each format has its own)
+    def line(self, number: int, record: JSONObject) -> None:  # pragma: no cover (each format has its own)
         raise NotImplementedError
 
 
-def _labels(raw: list) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], list[str]]:
+def _labels(raw: Iterable[str]) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], list[str]]:
     """Cilium's label strings → (pod labels, namespace labels, reserved names)."""
-    pod, namespace, reserved = {}, {}, []
+    pod: dict[str, str] = {}
+    namespace: dict[str, str] = {}
+    reserved: list[str] = []
     for item in raw or ():
         source, _, rest = item.partition(":")
         if source == "reserved":
@@ -318,7 +334,7 @@ class HubbleReader(_Reader):
             and b'"type": 5' not in raw
         )
 
-    def line(self, number: int, record: dict) -> None:
+    def line(self, number: int, record: JSONObject) -> None:
         t = self.traffic
         flow = record.get("flow")
         if flow is None:
@@ -376,7 +392,9 @@ class HubbleReader(_Reader):
         else:
             seen[0] += 1
 
-    def _endpoint(self, number: int, ep: dict, address, names, side: str) -> int | None:
+    def _endpoint(
+        self, number: int, ep: JSONObject, address: object, names: Iterable[object] | None, side: str
+    ) -> int | None:
         namespace = ep.get("namespace") or ""
         identity = ep.get("identity")
         fast = (namespace, ep.get("pod_name"), identity) if namespace and identity else None
@@ -423,10 +441,12 @@ class HubbleReader(_Reader):
             self._ids[fast] = found
         return found
 
-    def _outside(self, number: int, address, names, side: str) -> int | None:
+    def _outside(self, number: int, address: object, names: Iterable[object] | None, side: str) -> int | None:
         try:
-            text = str(ipaddress.ip_address(address))
+            text = str(ipaddress.ip_address(address)) if isinstance(address, str) else ""
         except ValueError:
+            text = ""
+        if not text:
             self.traffic.skip(number, f"the {side} is outside the cluster but IP.{side} {address!r} is no address")
             return None
         fqdn = ""
@@ -449,7 +469,7 @@ class GadgetReader(_Reader):
     ReplicaSet and controller suffixes, on both ends alike.
     """
 
-    def line(self, number: int, record: dict) -> None:
+    def line(self, number: int, record: JSONObject) -> None:
         t = self.traffic
         if record.get("type", "normal") != "normal" or "pktType" not in record:
             what = record.get("message") or record.get("type") or "no pktType"
@@ -478,14 +498,16 @@ class GadgetReader(_Reader):
         source, destination = (local, remote) if direction == "OUTGOING" else (remote, local)
         self.use(number, source, destination, protocol, port)
 
-    def _pod(self, namespace: str, pod_name: str, labels: dict) -> int:
+    def _pod(self, namespace: str, pod_name: str, labels: JSONObject) -> int:
         items = tuple(sorted((str(k), str(v)) for k, v in labels.items()))
         return self.endpoint_id(
             ("pod", namespace, pod_name, items),
             lambda: Pod(namespace, dns_label(workload_name(pod_name, labels)), _valid(items)),
         )
 
-    def _remote(self, number: int, record: dict, direction: str, namespace: str, protocol: str, port: int):
+    def _remote(
+        self, number: int, record: JSONObject, direction: str, namespace: str, protocol: str, port: int
+    ) -> int | None:
         dst = record.get("dst") or {}
         kind = record.get("remoteKind") or dst.get("kind") or ""
         if kind == "pod":
@@ -522,8 +544,8 @@ class GadgetReader(_Reader):
         return self.endpoint_id(("outside", text, ""), lambda: Outside(text))
 
 
-def _valid(items) -> tuple[tuple[str, str], ...]:
-    out = []
+def _valid(items: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
     for key, value in items:
         try:
             out.append((check_label_key(key), check_label_value(key, value)))
@@ -536,7 +558,7 @@ _REPLICA_SUFFIX = re.compile(r"-[a-z0-9]{5}$")
 _ORDINAL = re.compile(r"-\d+$")
 
 
-def workload_name(pod_name: str, labels: dict) -> str:
+def workload_name(pod_name: str, labels: JSONObject) -> str:
     """A pod's workload: the name without the ReplicaSet hash and pod suffix (Deployments), the ordinal
     (StatefulSets) or the random suffix (DaemonSets)."""
     template_hash = labels.get("pod-template-hash")
@@ -552,7 +574,7 @@ def workload_name(pod_name: str, labels: dict) -> str:
 READERS = {"hubble": HubbleReader, "ig": GadgetReader}
 
 
-def read(stream, format: str = "hubble", *, max_bytes: int = MAX_BYTES) -> Traffic:
+def read(stream: Readable, format: str = "hubble", *, max_bytes: int = MAX_BYTES) -> Traffic:
     """Read a whole body (a stream of JSON lines) in one pass; see the module's docstring."""
     if format not in READERS:
         raise ValueError(ERR_FORMAT.format(format=format, known=", ".join(FORMATS)))

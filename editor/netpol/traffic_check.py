@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from . import analyze
 from .model import NAMESPACE_NAME_LABEL, Graph, Namespace, Policy, Workload
-from .traffic import Pod, Traffic
+from .traffic import Endpoint, Pod, Traffic
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,9 @@ class Denied:
     egress_text: str
     ingress_text: str
 
-    def as_dict(self, explain: bool = False) -> dict:
-        def side(v: analyze.SideVerdict, text: str) -> dict:
-            out: dict = {"allowed": v.allowed, "policies": list(v.policies)}
+    def as_dict(self, explain: bool = False) -> dict[str, Any]:
+        def side(v: analyze.SideVerdict, text: str) -> dict[str, Any]:
+            out: dict[str, Any] = {"allowed": v.allowed, "policies": list(v.policies)}
             if explain:
                 out["explanation"] = text
             return out
@@ -54,7 +55,7 @@ class Check:
     allowed: int
     denied: tuple[Denied, ...]
 
-    def as_dict(self, explain: bool = False) -> dict:
+    def as_dict(self, explain: bool = False) -> dict[str, Any]:
         return {
             "flows": self.flows,
             "checked": self.checked,
@@ -63,7 +64,7 @@ class Check:
         }
 
 
-def _host(graph: Graph, endpoint) -> analyze.Host:
+def _host(graph: Graph, endpoint: Endpoint) -> analyze.Host:
     if not isinstance(endpoint, Pod):
         return analyze.Host.outside(endpoint.address)
     workload = graph.workload(endpoint.ref)
@@ -80,7 +81,8 @@ def _pod_graph(traffic: Traffic, hosts: list[analyze.Host]) -> tuple[Graph, dict
     """The observed pods as the workloads of a graph (one per distinct label set), with their namespaces' observed
     labels: the truth table of a (protocol, port) then judges every pod-to-pod connection on it at once."""
     position: dict[int, int] = {}
-    workloads, namespaces = [], {}
+    workloads: list[Workload] = []
+    namespaces: dict[str, dict[str, str]] = {}
     for i, host in enumerate(hosts):
         if host.namespace is None:
             continue
@@ -122,7 +124,8 @@ def check(traffic: Traffic, graph: Graph, policies: list[Policy]) -> Check:
         ).allowed
 
     allowed = 0
-    groups: dict[tuple[str, str, str, int], list] = {}
+    # (from, to, protocol, port) → (count, the first source host, the first destination host)
+    groups: dict[tuple[str, str, str, int], tuple[int, analyze.Host, analyze.Host]] = {}
     for (s, d, protocol, port), (count, _) in traffic.connections.items():
         if allows(s, d, protocol, port):
             allowed += count
@@ -130,11 +133,8 @@ def check(traffic: Traffic, graph: Graph, policies: list[Policy]) -> Check:
         source, destination = hosts[s], hosts[d]
         key = (source.name, destination.name, protocol, port)
         found = groups.get(key)
-        if found is None:
-            groups[key] = [count, source, destination]
-        else:
-            found[0] += count
-    denied = []
+        groups[key] = (count, source, destination) if found is None else (found[0] + count, found[1], found[2])
+    denied: list[Denied] = []
     for (src, dst, protocol, port), (count, source, destination) in groups.items():
         egress, egress_text = analyze.explain_side(
             by_namespace.get(source.namespace or "", []), source, "egress", destination, protocol, port

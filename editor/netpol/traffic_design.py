@@ -19,8 +19,10 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import model as nm
+from .traffic import Endpoint as Observed
 from .traffic import Outside, Pod, Traffic, dns_label
 
 GROUPS = ("dns", "address", "subnet")
@@ -33,7 +35,7 @@ ERR_GROUP = "Unknown grouping '{group}': use one of {known}."
 DNS_PORT_PROTOCOLS = ("UDP", "TCP")
 
 
-def _is_dns(destination, protocol: str, port: int) -> bool:
+def _is_dns(destination: Observed, protocol: str, port: int) -> bool:
     return (
         isinstance(destination, Pod)
         and destination.namespace == nm.DNS_NAMESPACE
@@ -49,11 +51,11 @@ class Plan:
     flows_seen: int
     used: int
     dropped: int
-    skipped: list[dict]
-    namespaces: list[dict] = field(default_factory=list)
-    workloads: list[dict] = field(default_factory=list)
-    externals: list[dict] = field(default_factory=list)
-    flows: list[dict] = field(default_factory=list)
+    skipped: list[dict[str, Any]]
+    namespaces: list[dict[str, Any]] = field(default_factory=list)
+    workloads: list[dict[str, Any]] = field(default_factory=list)
+    externals: list[dict[str, Any]] = field(default_factory=list)
+    flows: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def connections(self) -> int:
@@ -63,7 +65,7 @@ class Plan:
     def to_outside(self) -> int:
         return sum(1 for f in self.flows if "external" in f["destination"])
 
-    def answer(self) -> dict:
+    def answer(self) -> dict[str, Any]:
         """The contract's counts (without the id)."""
         return {
             "flows": self.flows_seen,
@@ -73,7 +75,7 @@ class Plan:
             "skipped": self.skipped,
         }
 
-    def snapshot(self, name: str, description: str) -> dict:
+    def snapshot(self, name: str, description: str) -> dict[str, Any]:
         """What ``services.design_restore`` takes: a least-privilege design with the DNS rule on."""
         return {
             "settings": {
@@ -112,10 +114,10 @@ class _Names:
     """Unique external names: the first taker keeps a name, later ones get -2, -3 …"""
 
     def __init__(self) -> None:
-        self.by_value: dict[tuple, str] = {}
+        self.by_value: dict[tuple[str, str], str] = {}
         self.taken: set[str] = set()
 
-    def name(self, value: tuple, wanted: str) -> str:
+    def name(self, value: tuple[str, str], wanted: str) -> str:
         found = self.by_value.get(value)
         if found is None:
             found, n = wanted, 2
@@ -127,7 +129,7 @@ class _Names:
         return found
 
 
-def _outside_external(outside: Outside, group: str) -> tuple[tuple, str, str, str]:
+def _outside_external(outside: Outside, group: str) -> tuple[tuple[str, str], str, str, str]:
     """(identity, wanted name, cidr, fqdn) of the external an outside address belongs to."""
     if group == "dns" and outside.fqdn:
         return ("fqdn", outside.fqdn), dns_label(outside.fqdn.replace("*", "any")), "", outside.fqdn
@@ -169,9 +171,9 @@ def plan(traffic: Traffic, group: str = "dns") -> Plan:
         ns_labels[e.namespace] = theirs if had is None else {k: v for k, v in had.items() if theirs.get(k) == v}
 
     names = _Names()
-    externals: dict[str, dict] = {}
+    externals: dict[str, dict[str, Any]] = {}
 
-    def end(e) -> tuple[str, str]:
+    def end(e: Observed) -> tuple[str, str]:
         if isinstance(e, Pod):
             return ("workload", e.ref) if labels[(e.namespace, e.name)] else ("namespace", e.namespace)
         value, wanted, cidr, fqdn = _outside_external(e, group)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 
 from .model import PROTOCOLS
 
@@ -360,7 +361,7 @@ def check_ip(value: object, what: str = "IP address") -> str:
 ANNOTATIONS_MAX_BYTES = 256 * 1024  # apimachinery's TotalAnnotationSizeLimitB
 
 
-def check_generate_name(value: object, name_check, what: str = "name") -> str:
+def check_generate_name(value: object, name_check: Callable[[str, str], object], what: str = "name") -> str:
     """``metadata.generateName``: a prefix the API server appends five characters to; it must be a valid name
     once a trailing '-' is set aside (apimachinery's ``NameIsDNSSubdomain(prefix=true)``)."""
     if not isinstance(value, str) or not value:

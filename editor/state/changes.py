@@ -145,7 +145,7 @@ def is_change_json(data: object) -> bool:
 
 
 def _record_json(rec: Record) -> dict[str, Any]:
-    values = {name: getattr(rec, name) for name in rec.__slots__}  # type: ignore[union-attr]
+    values = {name: getattr(rec, name) for name in rec.__slots__}
     if isinstance(rec, FlowRec):
         values["source"], values["destination"] = list(rec.source), list(rec.destination)
     return values

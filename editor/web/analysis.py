@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -45,7 +45,7 @@ def _import_sources(request) -> list[tuple[str, bytes]]:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def design_import(request):
+def design_import(request: HttpRequest) -> HttpResponse:
     context: dict = {"name": request.POST.get("name", ""), "text": request.POST.get("text", "")}
     if request.method == "GET":
         return render(request, "editor/analysis/import.html", context)

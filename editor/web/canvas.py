@@ -289,7 +289,9 @@ def auto_layout(data: DesignState) -> dict[str, tuple[float, float]]:
 
 def free_spot(data: DesignState, namespace: str | None) -> tuple[float | None, float | None]:
     """Where a new node goes: right of its namespace's row, or on a new row below everything."""
-    placed = [(w.x, w.y, w.namespace_pk) for w in data.workloads if w.x is not None and w.y is not None]
+    placed: list[tuple[float, float, int | None]] = [
+        (w.x, w.y, w.namespace_pk) for w in data.workloads if w.x is not None and w.y is not None
+    ]
     placed += [(e.x, e.y, None) for e in data.externals if e.x is not None and e.y is not None]
     if len(placed) < len(data.workloads) + len(data.externals):
         return None, None  # the design is (partly) laid out automatically: leave the new node to it
@@ -520,8 +522,8 @@ def _draw_grouped(data: DesignState, sel: str, source: str, warned: set[str], ex
     canvas = Canvas(grouped=True)
     ns_name = {ns.pk: ns.name for ns in data.namespaces}
     members: dict[str, list] = {ns.name: [] for ns in data.namespaces}
-    for w in data.workloads:
-        members[ns_name[w.namespace_pk]].append(w)
+    for rec in data.workloads:
+        members[ns_name[rec.namespace_pk]].append(rec)
     expanded = {name for name in expanded if members.get(name)}  # an empty namespace has nothing to expand
     canvas.expanded = tuple(n for n in members if n in expanded)
 
@@ -539,16 +541,16 @@ def _draw_grouped(data: DesignState, sel: str, source: str, warned: set[str], ex
     flows: dict[tuple, list] = {}
     inside: Counter[str] = Counter()
     for f in data.flows:
-        source_kind, source, destination_kind, destination = selectors.flow_end_ids(f)
-        a, b = shown_by[source_kind][source], shown_by[destination_kind][destination]
+        source_kind, source_pk, destination_kind, destination_pk = selectors.flow_end_ids(f)
+        a, b = shown_by[source_kind][source_pk], shown_by[destination_kind][destination_pk]
         if a == b:
             inside[a[1]] += 1  # inside one collapsed namespace
         else:
-            group = flows.get((a, b))
-            if group is None:
+            pair_flows = flows.get((a, b))
+            if pair_flows is None:
                 flows[(a, b)] = [f]
             else:
-                group.append(f)
+                pair_flows.append(f)
     allowed: dict[tuple, list] = {}
     if data.graph.policies:
         drawn = {
@@ -569,7 +571,7 @@ def _draw_grouped(data: DesignState, sel: str, source: str, warned: set[str], ex
     order = netpol_layout.chain([n for n in members if members[n]], weights) + [n for n in members if not members[n]]
 
     auto = None
-    slots: list[tuple[str, float, float, object]] = []  # (name, width, height, what)
+    slots: list[tuple[str, float, float, list[Node] | None]] = []  # (name, width, height, what)
     for name in order:
         if name in expanded:
             nodes = []
@@ -626,7 +628,7 @@ def _draw_grouped(data: DesignState, sel: str, source: str, warned: set[str], ex
                 canvas.regions.append(region)
     _mark(canvas.nodes, sel, source, warned)
 
-    by_key = {n.key: n for n in canvas.nodes}
+    by_key: dict[str, Node | Region | Group] = {n.key: n for n in canvas.nodes}
     by_key.update({r.key: r for r in canvas.regions})
     by_key.update({g.key: g for g in canvas.groups})
 
@@ -644,17 +646,20 @@ def _draw_grouped(data: DesignState, sel: str, source: str, warned: set[str], ex
         if " -> " in subject:
             a, b = (_end_of(ref, namespaces) for ref in subject.split(" -> ", 1))
             warned_pairs.add((_shown(a, expanded), _shown(b, expanded)))
-    for (a, b), group in flows.items():
+    for (a, b), pair_flows in flows.items():
         real = None
-        if len(group) == 1:
-            real = (flow_endpoint(group[0], "source", data.refs), flow_endpoint(group[0], "destination", data.refs))
+        if len(pair_flows) == 1:
+            real = (
+                flow_endpoint(pair_flows[0], "source", data.refs),
+                flow_endpoint(pair_flows[0], "destination", data.refs),
+            )
         if real == (a, b):  # one flow between what is drawn: the flow itself
             ref = f"{a[1]} -> {b[1]}"
-            label = clip_text(forms.format_flow_ports(group[0].ports) or "all ports", 30)
+            label = clip_text(forms.format_flow_ports(pair_flows[0].ports) or "all ports", 30)
             canvas.edges.append(_edge(box, shown, a, b, label, selected=f"flow:{ref}" == sel, warned=ref in warned))
         else:
-            label = f"{len(group):,} flows" if len(group) > 1 else "1 flow"
-            canvas.edges.append(_edge(box, shown, a, b, label, count=len(group), warned=(a, b) in warned_pairs))
+            label = f"{len(pair_flows):,} flows" if len(pair_flows) > 1 else "1 flow"
+            canvas.edges.append(_edge(box, shown, a, b, label, count=len(pair_flows), warned=(a, b) in warned_pairs))
     for (a, b), conns in allowed.items():
         policies = tuple(sorted({p for c in conns for p in c.policies}))
         label = ", ".join(conns[0].ports) if len(conns) == 1 else f"{len(conns):,} allowed"

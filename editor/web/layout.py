@@ -38,9 +38,9 @@ def ensure_positions(*, design: models.Design, actor=None) -> int:
         return 0
     if len(loose) == len(keyed):
         return design_lay_out(design=design, actor=actor, summary=SUMMARY_FIRST)
-    placed = [rec for _, rec in keyed if rec.x is not None and rec.y is not None]
-    left = min(rec.x for rec in placed)
-    top = max(rec.y for rec in placed) + LOOSE_GAP_Y + 40
+    placed = [(rec.x, rec.y) for _, rec in keyed if rec.x is not None and rec.y is not None]
+    left = min(x for x, _ in placed)
+    top = max(y for _, y in placed) + LOOSE_GAP_Y + 40
     positions = {
         key: (left + (i % LOOSE_PER_ROW) * LOOSE_GAP_X, top + (i // LOOSE_PER_ROW) * LOOSE_GAP_Y)
         for i, key in enumerate(loose)

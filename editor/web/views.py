@@ -22,13 +22,16 @@ the session, keyed by design, so it survives a reload and ``canvas.js`` holds no
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -47,6 +50,7 @@ from editor import exports, models, selectors, services, starter
 from editor.import_findings import with_import_findings
 from editor.netpol.lint import MISSING_DNS, SEVERITIES
 from editor.state import DesignState
+from editor.state.records import FlowRec, Record
 from editor.web import canvas, find, forms
 from editor.web import layout as web_layout
 
@@ -368,7 +372,8 @@ def design_redo(request: HtmxHttpRequest, design: models.Design) -> HttpResponse
         services.design_redo(actor=request.user, design=design)
     except ValidationError as error:
         return _refused(request, design, "notice", notice=_error_text(error), notice_error=True)
-    return _done(request, design, notice=f"Redid: {cursor.redo.summary}.")
+    # (read before the service locked the design: another request may have changed what redo meant)
+    return _done(request, design, notice=f"Redid: {cursor.redo.summary}." if cursor.redo is not None else "Redid.")
 
 
 # ---------------------------------------------------------------- selection, connect, cancel, delete
@@ -487,6 +492,7 @@ _MODELS = {"workload": models.Workload, "external": models.External, "namespace"
 def _find(data: DesignState, key: str):
     """(kind, record, ref) of the part a selection key names, or None."""
     kind, _, ref = (key or "").partition(":")
+    rows: Iterable[tuple[Record, str]]
     # names from the graph, which lists every part in the rows' order (cheaper than naming rows one by one)
     if kind == "workload":
         rows = zip(data.workloads, (w.ref for w in data.graph.workloads), strict=True)
@@ -512,7 +518,7 @@ def _find(data: DesignState, key: str):
 # ---------------------------------------------------------------- parts
 
 
-def _part(design: models.Design, model: type[models.Model], part_pk: int):
+def _part(design: models.Design, model: type[Model], part_pk: int):
     return model.objects.filter(design=design, pk=part_pk).first()
 
 
@@ -764,7 +770,8 @@ def _editor_context(request, design: models.Design, *, notice: str = "", notice_
     if found is None and sel:
         sel = ""
         _ui_set(request, design, sel=None)
-    kind, row, ref = found if found else (None, None, "")
+    row: Any  # the selected part's record: its class follows ``kind``
+    kind, row, ref = found if found else ("", None, "")
     access = getattr(design, "access", selectors.VIEWER)  # set by selectors.design_get_for
     can_edit = access in (selectors.OWNER, selectors.EDITOR)
     connect = can_edit and bool(ui.get("connect"))
@@ -1000,7 +1007,7 @@ def _inspector_form(kind: str, row) -> forms.forms.Form:
     return forms.FlowPortsForm(auto_id="edit-%s", initial={"ports": forms.format_flow_ports(row.ports)})
 
 
-def _flow_view(flow: models.Flow, refs: dict) -> dict:
+def _flow_view(flow: FlowRec, refs: dict) -> dict:
     return {
         "source": selectors.flow_endpoint(flow, "source", refs),
         "destination": selectors.flow_endpoint(flow, "destination", refs),

@@ -41,7 +41,7 @@ class Finding:
     message: str
     subject: str
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[int, str, str, str]:
         return (SEVERITIES.index(self.severity), self.code, self.subject, self.message)
 
     def as_dict(self) -> dict[str, str]:

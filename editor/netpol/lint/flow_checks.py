@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from editor.netpol.model import DNS_NAMESPACE, Flow, Graph
+from collections.abc import Sequence
+
+from editor.netpol.model import DNS_NAMESPACE, Flow, Graph, Workload
 
 from .finding import (
     EGRESS_TO_INTERNET,
@@ -17,7 +19,7 @@ from .finding import (
 def unknown_named_port_of(graph: Graph, flow: Flow) -> list[Finding]:
     destination = flow.destination
     if destination.kind == "workload":
-        candidates = [graph.workload(destination.ref)]
+        candidates: Sequence[Workload | None] = [graph.workload(destination.ref)]
     elif destination.kind == "namespace":
         candidates = graph.workloads_in(destination.ref)
     else:

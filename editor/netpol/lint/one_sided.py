@@ -26,7 +26,7 @@ Candidates = tuple[tuple[ProbeKey, Finding], ...]
 def _probe_ports(rule: Rule, destination: Workload) -> list[tuple[str, int]]:
     if not rule.ports:
         return [(cp.protocol, cp.port) for cp in destination.ports]
-    out = []
+    out: list[tuple[str, int]] = []
     for port in rule.ports:
         if port.port is None:
             out.extend((cp.protocol, cp.port) for cp in destination.ports if cp.protocol == port.protocol)
@@ -67,7 +67,7 @@ def one_sided_segments(
         other_direction = "ingress" if direction == "egress" else "egress"
         # numbered ports probe the same on every destination: worked out once per rule
         numbered = (
-            [(p.protocol, p.port) for p in rule.ports]
+            [(p.protocol, p.port) for p in rule.ports if isinstance(p.port, int)]
             if rule.ports and all(isinstance(p.port, int) and p.end_port is None for p in rule.ports)
             else None
         )

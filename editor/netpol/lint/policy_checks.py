@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from editor.netpol.model import Peer, Policy, Rule
+from editor.netpol.model import Peer, Policy, Port, Rule
 
 from .finding import (
     ALLOWS_ALL,
@@ -229,7 +229,7 @@ def redundant_rule_of(index: Index, policy: Policy) -> list[Finding]:
         if len(rules) < 2:
             continue
         portless = [k for k, r in enumerate(rules) if not r.ports]
-        by_port: dict = {}
+        by_port: dict[Port, set[int]] = {}
         for k, r in enumerate(rules):
             for port in r.ports:
                 by_port.setdefault(port, set()).add(k)
