@@ -309,6 +309,10 @@ class Index:
             self._selecting[key] = selecting_policies(candidates, host, direction)
         return self._selecting[key]
 
+    def selecting_labels(self, namespace: str, labels: dict[str, str]) -> list[Policy]:
+        """The policies (for any direction) that select a pod of ``namespace`` with ``labels``."""
+        return [p for p in self._candidates(namespace, labels.items()) if p.pod_selector.matches(labels)]
+
     def selected_by_any(self, workload: Workload) -> bool:
         """Does any policy (for any direction) select ``workload``?"""
         labels = workload.labels_dict
