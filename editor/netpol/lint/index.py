@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import ipaddress
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from editor.netpol.analyze import Host, SideVerdict, peer_matches, port_matches, selecting_policies, side_verdict
@@ -71,7 +71,11 @@ class PodIPs:
             self._covered[block] = found
         return found
 
-    def _within(self, network, excepts) -> list[tuple[int, str]]:
+    def _within(
+        self,
+        network: ipaddress.IPv4Network | ipaddress.IPv6Network,
+        excepts: list[ipaddress.IPv4Network | ipaddress.IPv6Network],
+    ) -> list[tuple[int, str]]:
         v = network.version
         low = bisect.bisect_left(self._keys, (v, int(network.network_address)))
         high = bisect.bisect_right(self._keys, (v, int(network.broadcast_address)))
@@ -292,7 +296,7 @@ class Index:
     def selected(self, policy: Policy) -> list[Workload]:
         return self.matching(policy.pod_selector, policy.namespace)
 
-    def _candidates(self, namespace: str, labels) -> list[Policy]:
+    def _candidates(self, namespace: str, labels: Iterable[tuple[str, str]]) -> list[Policy]:
         """The policies of ``namespace`` that may select a pod with ``labels``: unlabelled ones, and those whose
         rarest label the pod carries, in the order of the policies."""
         candidates = list(self._policies_unlabelled.get(namespace, []))
@@ -423,10 +427,12 @@ def _unlabelled_of(policy: Policy) -> str | None:
     return None if policy.pod_selector.match_labels else policy.namespace
 
 
-def _patched(groups: dict, removed: list[Policy], inserted: list[Policy], key: Callable[[Policy], Any]) -> dict:
+def _patched(
+    groups: dict[Any, list[Policy]], removed: list[Policy], inserted: list[Policy], key: Callable[[Policy], Any]
+) -> dict[Any, list[Policy]]:
     """``groups`` (key → policies) without the objects ``removed`` and with ``inserted``; ``groups`` unchanged."""
-    out = defaultdict(list, groups)
-    copied = set()
+    out: dict[Any, list[Policy]] = defaultdict(list, groups)
+    copied: set[Any] = set()
 
     def members(policy: Policy) -> list[Policy] | None:
         """The policy's group in ``out``, copied before its first change (``groups`` keeps its lists)."""

@@ -6,10 +6,11 @@ edit changed and keeps the others' findings.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from editor.netpol.gcpause import without_gc
-from editor.netpol.model import Flow, Graph, Policy, Workload
+from editor.netpol.model import Flow, Graph, IPBlock, Policy, Workload
 
 from .finding import Finding
 from .index import Index, PodIPs, pod_ips
@@ -247,11 +248,11 @@ def _positions(graph: Graph) -> dict[str, list[int]]:
     return dict(positions)
 
 
-def _same(a: tuple, b: tuple) -> bool:
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
     return a is b or a == b
 
 
-def _common_ends(old: tuple, new: tuple) -> tuple[int, int]:
+def _common_ends(old: tuple[object, ...], new: tuple[object, ...]) -> tuple[int, int]:
     """How many items ``old`` and ``new`` share at the start, and then at the end (identical or equal)."""
     start = 0
     for a, b in zip(old, new, strict=False):  # lengths may differ
@@ -350,7 +351,7 @@ def _flow_unit(graph: Graph, flow: Flow) -> list[Finding]:
     return [f for check in _FLOW_CHECKS for f in check.of(graph, flow)]  # type: ignore[misc]
 
 
-def _ip_block_findings(pods: PodIPs, blocks) -> list[Finding]:
+def _ip_block_findings(pods: PodIPs, blocks: Iterable[tuple[str, IPBlock]]) -> list[Finding]:
     return [f for where, block in blocks for check in _IP_BLOCK_CHECKS for f in check.of(pods, where, block)]  # type: ignore[misc]
 
 
