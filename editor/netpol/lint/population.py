@@ -170,6 +170,8 @@ class Population:
     graph: Graph
     namespaces: dict[str, tuple[_NamespaceView, _NamespaceView]]  # changed namespaces: (before, after)
     externals_changed: bool
+    replaced: list[Workload]  # old objects of workloads equal to new objects (``replacements``)
+    replacements: list[Workload]
 
     # A change of more than this share of the workloads is linted in full.
     FULL_ABOVE = 0.25
@@ -209,7 +211,26 @@ class Population:
             if before != after:
                 namespaces[name] = (before, after)
         externals_changed = not (old_graph.externals is graph.externals or old_graph.externals == graph.externals)
-        return cls(workload_match, removed, new_versions, old_graph, graph, namespaces, externals_changed)
+        # equal workloads that are other objects: the same units, but the index must hold the design's objects
+        swapped = [
+            j for j, i in enumerate(workload_match) if i >= 0 and old_graph.workloads[i] is not graph.workloads[j]
+        ]
+        return cls(
+            workload_match,
+            removed,
+            new_versions,
+            old_graph,
+            graph,
+            namespaces,
+            externals_changed,
+            [old_graph.workloads[workload_match[j]] for j in swapped],
+            [graph.workloads[j] for j in swapped],
+        )
+
+    @property
+    def unchanged(self) -> bool:
+        """The same population, of the same objects."""
+        return not (self.removed or self.added or self.namespaces or self.externals_changed or self.replaced)
 
     def versions(self) -> list[tuple[Workload, Graph]]:
         """Every changed workload's old and new versions, each with its design."""

@@ -137,13 +137,15 @@ class LintState:
             return LintState.full(graph, policies)
         population = None
         if not (
-            _same(graph.namespaces, old_graph.namespaces)
-            and _same(graph.workloads, old_graph.workloads)
-            and _same(graph.externals, old_graph.externals)
-        ):
+            graph.namespaces is old_graph.namespaces
+            and graph.workloads is old_graph.workloads
+            and graph.externals is old_graph.externals
+        ):  # equal workloads that are other objects too: the index holds the design's objects
             population = Population.diff(old_graph, graph, self._index)
             if population is None:
                 return LintState.full(graph, policies)
+            if population.unchanged:
+                population = None
         old = self._policies
         matched, gone, added = _match(old, policies)
         if len(gone) + len(added) > self.FULL_ABOVE * max(len(old), len(policies)) + 4:
@@ -155,12 +157,21 @@ class LintState:
         removed = [old[i] for i in gone] + [old[matched[j]] for j in swapped]
         inserted = [policies[j] for j in added] + [policies[j] for j in swapped]
         small = len(swapped) + len(changed) <= 64
-        if population is not None:
-            index = Index(graph, policies)  # the population's caches hold the old workloads: built again
-        elif small:
-            index = self._index.with_policies(graph, policies, removed, inserted)  # the population's caches carry over
+        if population is not None and len(population.replaced) > 64:
+            index = Index(graph, policies)  # a design of new objects: indexed again
         else:
-            index = self._index.with_policies(graph, policies)
+            base = self._index
+            if population is not None:  # the postings of the changed workloads and namespaces are patched
+                base = base.with_population(
+                    graph,
+                    population.removed + population.replaced,
+                    population.added + population.replacements,
+                    population.namespaces,
+                )
+            # few changed policies: the policy groups are patched too
+            index = (
+                base.with_policies(graph, policies, removed, inserted) if small else base.with_policies(graph, policies)
+            )
         peer_keys = self._peer_keys.patched(removed, inserted) if small else PeerKeys.of(policies)
         if not _same(graph.policies, old_graph.policies):  # a policy kept or no longer: its workloads' DNS advice
             changed += list(set(graph.policies).symmetric_difference(old_graph.policies))
