@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import ipaddress
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from editor.netpol.analyze import Host, SideVerdict, peer_matches, port_matches, selecting_policies, side_verdict
@@ -71,7 +71,11 @@ class PodIPs:
             self._covered[block] = found
         return found
 
-    def _within(self, network, excepts) -> list[tuple[int, str]]:
+    def _within(
+        self,
+        network: ipaddress.IPv4Network | ipaddress.IPv6Network,
+        excepts: list[ipaddress.IPv4Network | ipaddress.IPv6Network],
+    ) -> list[tuple[int, str]]:
         v = network.version
         low = bisect.bisect_left(self._keys, (v, int(network.network_address)))
         high = bisect.bisect_right(self._keys, (v, int(network.broadcast_address)))
@@ -170,8 +174,67 @@ class Index:
         other._host_tables = {}
         other._policy_position = {id(p): i for i, p in enumerate(policies)}
         other.by_namespace = _patched(self.by_namespace, removed, inserted, _namespace_of)
-        other._policies_by_label = _patched(self._policies_by_label, removed, inserted, self._label_key)
+        other._policies_by_label = _patched(
+            self._policies_by_label,
+            removed,
+            inserted,
+            other._label_key,
+            lambda p: _label_keys(p, self._policies_by_label),
+        )
         other._policies_unlabelled = _patched(self._policies_unlabelled, removed, inserted, _unlabelled_of)
+        return other
+
+    def with_population(
+        self, graph: Graph, removed: Sequence[Workload], added: Sequence[Workload], namespaces: Iterable[str]
+    ) -> Index:
+        """The same policies over another population: ``graph``'s, which is this index's without the workloads
+        ``removed`` (objects of this index's design), with ``added``, and with the namespaces ``namespaces``
+        changed (labels, or whether the design has them).  The postings of the workloads and namespaces
+        concerned are patched; the caches of what selectors match start afresh."""
+        other = object.__new__(Index)
+        other.__dict__.update(self.__dict__)
+        other.graph = graph
+        changed = {w.namespace for w in (*removed, *added)}
+        moved = set(namespaces)  # their workloads' hosts carry other namespace labels
+        hosts = dict(self.hosts)
+        for w in removed:
+            del hosts[w.ref]
+        by_namespace: dict[str, list[Workload]] = defaultdict(list, self.workloads_by_namespace)
+        for name in changed:
+            by_namespace[name] = graph.workloads_in(name)
+            if not by_namespace[name]:
+                del by_namespace[name]
+        for w in added:
+            hosts[w.ref] = Host.of_workload(graph, w)
+        for name in moved:
+            for w in by_namespace.get(name, ()):
+                hosts[w.ref] = Host.of_workload(graph, w)
+        other.hosts = hosts
+        other.workloads_by_namespace = by_namespace
+        other._position = position = {w.ref: i for i, w in enumerate(graph.workloads)}
+        by_label_set: dict[tuple[str, tuple[tuple[str, str], ...]], list[Workload]] = defaultdict(
+            list, self._by_label_set
+        )
+        for key in {(w.namespace, w.labels) for w in (*removed, *added)}:
+            by_label_set[key] = [w for w in by_namespace.get(key[0], ()) if w.labels == key[1]]
+        other._by_label_set = by_label_set
+        gone = {id(w) for w in removed}
+        by_label: dict[tuple[str, str], list[Workload]] = defaultdict(list, self._by_label)
+        for pair in {pair for w in (*removed, *added) for pair in w.labels}:
+            kept = [w for w in self._by_label.get(pair, ()) if id(w) not in gone]
+            kept += [w for w in added if pair in w.labels]
+            by_label[pair] = sorted(kept, key=lambda w: position[w.ref])
+        other._by_label = by_label
+        other.namespace_names = sorted({ns.name for ns in graph.namespaces} | set(by_namespace))
+        other._peer_cache = {}
+        for name in _BY_IDENTITY:
+            setattr(other, name, {})
+        other._selected_cache = {k: v for k, v in self._selected_cache.items() if k[0] not in changed}
+        other._namespace_labels = {k: v for k, v in self._namespace_labels.items() if k not in moved}
+        other._selected_namespaces = {} if moved else self._selected_namespaces
+        other._kept = None
+        other._selecting = {}
+        other._host_tables = {}
         return other
 
     def _set_policies(self, policies: list[Policy] | tuple[Policy, ...]) -> None:
@@ -292,7 +355,7 @@ class Index:
     def selected(self, policy: Policy) -> list[Workload]:
         return self.matching(policy.pod_selector, policy.namespace)
 
-    def _candidates(self, namespace: str, labels) -> list[Policy]:
+    def _candidates(self, namespace: str, labels: Iterable[tuple[str, str]]) -> list[Policy]:
         """The policies of ``namespace`` that may select a pod with ``labels``: unlabelled ones, and those whose
         rarest label the pod carries, in the order of the policies."""
         candidates = list(self._policies_unlabelled.get(namespace, []))
@@ -308,6 +371,10 @@ class Index:
             candidates = self._candidates(host.namespace or "", host.labels.items())
             self._selecting[key] = selecting_policies(candidates, host, direction)
         return self._selecting[key]
+
+    def selecting_labels(self, namespace: str, labels: dict[str, str]) -> list[Policy]:
+        """The policies (for any direction) that select a pod of ``namespace`` with ``labels``."""
+        return [p for p in self._candidates(namespace, labels.items()) if p.pod_selector.matches(labels)]
 
     def selected_by_any(self, workload: Workload) -> bool:
         """Does any policy (for any direction) select ``workload``?"""
@@ -419,12 +486,29 @@ def _unlabelled_of(policy: Policy) -> str | None:
     return None if policy.pod_selector.match_labels else policy.namespace
 
 
-def _patched(groups: dict, removed: list[Policy], inserted: list[Policy], key: Callable[[Policy], Any]) -> dict:
-    """``groups`` (key → policies) without the objects ``removed`` and with ``inserted``; ``groups`` unchanged."""
-    out = defaultdict(list, groups)
-    copied = set()
+def _label_keys(policy: Policy, groups: dict[tuple[str, str, str], list[Policy]]) -> Any:
+    """The key of the label group holding ``policy`` (filed under its rarest label when it came: the counts may
+    have changed since)."""
+    for pair in policy.pod_selector.match_labels:
+        key = (policy.namespace, *pair)
+        if any(p is policy for p in groups.get(key, ())):
+            return key
+    return None
 
-    def members(policy: Policy) -> list[Policy] | None:
+
+def _patched(
+    groups: dict[Any, list[Policy]],
+    removed: list[Policy],
+    inserted: list[Policy],
+    key: Callable[[Policy], Any],
+    removal_key: Callable[[Policy], Any] | None = None,
+) -> dict[Any, list[Policy]]:
+    """``groups`` (key → policies) without the objects ``removed`` and with ``inserted``; ``groups`` unchanged.
+    ``removal_key`` finds a removed policy's group when ``key`` may no longer (default: ``key``)."""
+    out: dict[Any, list[Policy]] = defaultdict(list, groups)
+    copied: set[Any] = set()
+
+    def members(policy: Policy, key: Callable[[Policy], Any] = key) -> list[Policy] | None:
         """The policy's group in ``out``, copied before its first change (``groups`` keeps its lists)."""
         k = key(policy)
         if k is not None and k not in copied:
@@ -433,7 +517,7 @@ def _patched(groups: dict, removed: list[Policy], inserted: list[Policy], key: C
         return None if k is None else out[k]
 
     for policy in removed:
-        group = members(policy)
+        group = members(policy, removal_key or key)
         if group is not None:
             del group[next(i for i, p in enumerate(group) if p is policy)]
     for policy in inserted:

@@ -6,15 +6,17 @@ edit changed and keeps the others' findings.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from editor.netpol.gcpause import without_gc
-from editor.netpol.model import Flow, Graph, Policy, Workload
+from editor.netpol.model import Flow, Graph, IPBlock, Policy, Workload
 
 from .finding import Finding
 from .index import Index, PodIPs, pod_ips
 from .ipblock_checks import external_ip_blocks, policy_ip_blocks
 from .one_sided import Candidates, first_per_key, one_sided_segments
+from .population import PeerKeys, Population
 from .registry import FLOW, IP_BLOCK, POLICY, PROBE, WORKLOAD, checks_of, duplicates, name_counts
 
 _WORKLOAD_CHECKS = checks_of(WORKLOAD)
@@ -62,6 +64,7 @@ class LintState:
         graph: Graph,
         policies: tuple[Policy, ...],
         index: Index,
+        peer_keys: PeerKeys,
         pods: PodIPs,
         positions: dict[str, list[int]],
         population_findings: list[Finding],
@@ -76,6 +79,7 @@ class LintState:
         self._graph = graph
         self._policies = policies
         self._index = index
+        self._peer_keys = peer_keys  # the policies by the workloads and namespaces their peers can match
         self._pods = pods
         self._positions = positions  # of the workloads, by ref
         self._population_findings = population_findings
@@ -106,16 +110,14 @@ class LintState:
         index = Index(graph, policies)
         pods = pod_ips(graph)
         population_findings = _ip_block_findings(pods, external_ip_blocks(graph))
-        positions: dict[str, list[int]] = defaultdict(list)
-        for position, workload in enumerate(graph.workloads):
-            positions[workload.ref].append(position)
         ref_counts = name_counts(policies)
         return cls(
             graph=graph,
             policies=policies,
             index=index,
+            peer_keys=PeerKeys.of(policies),
             pods=pods,
-            positions=positions,
+            positions=_positions(graph),
             population_findings=population_findings,
             workload_units=[_workload_unit(index, w) for w in graph.workloads],
             flow_units=[_flow_unit(graph, flow) for flow in graph.flows],
@@ -131,13 +133,19 @@ class LintState:
         """The state of a changed design; ``self`` stays as it is."""
         policies = tuple(policies)
         old_graph = self._graph
-        if not (
-            _same(graph.namespaces, old_graph.namespaces)
-            and _same(graph.workloads, old_graph.workloads)
-            and _same(graph.externals, old_graph.externals)
-            and graph.settings == old_graph.settings
-        ):
+        if graph.settings != old_graph.settings:
             return LintState.full(graph, policies)
+        population = None
+        if not (
+            graph.namespaces is old_graph.namespaces
+            and graph.workloads is old_graph.workloads
+            and graph.externals is old_graph.externals
+        ):  # equal workloads that are other objects too: the index holds the design's objects
+            population = Population.diff(old_graph, graph, self._index)
+            if population is None:
+                return LintState.full(graph, policies)
+            if population.unchanged:
+                population = None
         old = self._policies
         matched, gone, added = _match(old, policies)
         if len(gone) + len(added) > self.FULL_ABOVE * max(len(old), len(policies)) + 4:
@@ -146,32 +154,66 @@ class LintState:
         changed = [old[i] for i in gone] + [policies[j] for j in added]
         # the index's policy tables hold objects: swap the equal but not identical ones too
         swapped = [j for j, i in enumerate(matched) if i >= 0 and old[i] is not policies[j]]
-        if len(swapped) + len(changed) <= 64:
-            removed = [old[i] for i in gone] + [old[matched[j]] for j in swapped]
-            inserted = [policies[j] for j in added] + [policies[j] for j in swapped]
-            index = self._index.with_policies(graph, policies, removed, inserted)  # the population's caches carry over
+        removed = [old[i] for i in gone] + [old[matched[j]] for j in swapped]
+        inserted = [policies[j] for j in added] + [policies[j] for j in swapped]
+        small = len(swapped) + len(changed) <= 64
+        if population is not None and len(population.replaced) > 64:
+            index = Index(graph, policies)  # a design of new objects: indexed again
         else:
-            index = self._index.with_policies(graph, policies)
+            base = self._index
+            if population is not None:  # the postings of the changed workloads and namespaces are patched
+                base = base.with_population(
+                    graph,
+                    population.removed + population.replaced,
+                    population.added + population.replacements,
+                    population.namespaces,
+                )
+            # few changed policies: the policy groups are patched too
+            index = (
+                base.with_policies(graph, policies, removed, inserted) if small else base.with_policies(graph, policies)
+            )
+        peer_keys = self._peer_keys.patched(removed, inserted) if small else PeerKeys.of(policies)
         if not _same(graph.policies, old_graph.policies):  # a policy kept or no longer: its workloads' DNS advice
             changed += list(set(graph.policies).symmetric_difference(old_graph.policies))
         touched = {w.ref for policy in changed for w in index.selected(policy)}
 
+        pods, positions, population_findings = self._pods, self._positions, self._population_findings
         workload_units = self._workload_units
+        dirty: set[int] = set()  # positions of kept policies whose units the population change touches
+        fresh: set[int] = set()  # positions of workloads linted anew already
         relinted_workloads = 0
+        if population is not None:
+            dirty = population.dirty_policies(index, peer_keys, policies)
+            if len(dirty) > self.FULL_ABOVE * len(policies) + 4:
+                return LintState.full(graph, policies)
+            positions = _positions(graph)
+            workload_units = []
+            for j, i in enumerate(population.workload_match):
+                if i >= 0:
+                    workload_units.append(self._workload_units[i])
+                else:
+                    workload_units.append(_workload_unit(index, graph.workloads[j]))
+                    fresh.add(j)
+            relinted_workloads = len(fresh)
+            if population.ips:
+                pods = pod_ips(graph)
+            if population.ips or population.externals_changed:
+                population_findings = _ip_block_findings(pods, external_ip_blocks(graph))
         if touched:
             workload_units = list(workload_units)
             workloads = index.graph.workloads
             for ref in touched:
-                for position in self._positions[ref]:
-                    workload_units[position] = _workload_unit(index, workloads[position])
-                    relinted_workloads += 1
+                for position in positions.get(ref, ()):
+                    if position not in fresh:
+                        workload_units[position] = _workload_unit(index, workloads[position])
+                        relinted_workloads += 1
 
         relinted_policies = 0
         policy_units = []
         for j, policy in enumerate(policies):
             i = matched[j]
-            if i < 0:
-                unit = _policy_unit(index, self._pods, policy)
+            if i < 0 or j in dirty:
+                unit = _policy_unit(index, pods, policy)
                 relinted_policies += 1
             else:
                 unit = self._policy_units[i]
@@ -193,11 +235,14 @@ class LintState:
             graph=graph,
             policies=policies,
             index=index,
-            pods=self._pods,
-            positions=self._positions,
-            population_findings=self._population_findings,
+            peer_keys=peer_keys,
+            pods=pods,
+            positions=positions,
+            population_findings=population_findings,
             workload_units=workload_units,
-            flow_units=_flow_units(old_graph.flows, self._flow_units, graph),
+            flow_units=_flow_units(
+                old_graph.flows, self._flow_units, graph, population.ends() if population is not None else set()
+            ),
             policy_units=policy_units,
             ref_counts=ref_counts,
             incremental=True,
@@ -206,11 +251,19 @@ class LintState:
         )
 
 
-def _same(a: tuple, b: tuple) -> bool:
+def _positions(graph: Graph) -> dict[str, list[int]]:
+    """The positions of the workloads, by ref."""
+    positions: dict[str, list[int]] = defaultdict(list)
+    for position, workload in enumerate(graph.workloads):
+        positions[workload.ref].append(position)
+    return dict(positions)
+
+
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
     return a is b or a == b
 
 
-def _common_ends(old: tuple, new: tuple) -> tuple[int, int]:
+def _common_ends(old: tuple[object, ...], new: tuple[object, ...]) -> tuple[int, int]:
     """How many items ``old`` and ``new`` share at the start, and then at the end (identical or equal)."""
     start = 0
     for a, b in zip(old, new, strict=False):  # lengths may differ
@@ -278,18 +331,27 @@ def _match(old: tuple[Policy, ...], new: tuple[Policy, ...]) -> tuple[list[int],
     return matched, gone, added
 
 
-def _flow_units(old_flows: tuple[Flow, ...], old_units: list[list[Finding]], graph: Graph) -> list[list[Finding]]:
-    """The findings per flow of ``graph``: of the old flow when identical or equal (same population), else anew."""
+def _flow_units(
+    old_flows: tuple[Flow, ...], old_units: list[list[Finding]], graph: Graph, ends: set[tuple[str, str]]
+) -> list[list[Finding]]:
+    """The findings per flow of ``graph``: of the old flow when identical or equal and naming none of the changed
+    parts ``ends`` (kind, ref), else anew."""
     flows = graph.flows
-    if flows is old_flows:
+    if flows is old_flows and not ends:
         return old_units
     start, end = _common_ends(old_flows, flows)
     by_id = {id(old_flows[i]): i for i in range(start, len(old_flows) - end)}
-    middle = []
+    units = old_units[:start]
     for flow in flows[start : len(flows) - end]:
         i = by_id.get(id(flow))
-        middle.append(old_units[i] if i is not None else _flow_unit(graph, flow))
-    return old_units[:start] + middle + old_units[len(old_units) - end :]
+        units.append(old_units[i] if i is not None else _flow_unit(graph, flow))
+    units += old_units[len(old_units) - end :]
+    if ends:
+        for position, flow in enumerate(flows):
+            source, destination = flow.source, flow.destination
+            if (source.kind, source.ref) in ends or (destination.kind, destination.ref) in ends:
+                units[position] = _flow_unit(graph, flow)
+    return units
 
 
 def _workload_unit(index: Index, workload: Workload) -> list[Finding]:
@@ -300,7 +362,7 @@ def _flow_unit(graph: Graph, flow: Flow) -> list[Finding]:
     return [f for check in _FLOW_CHECKS for f in check.of(graph, flow)]  # type: ignore[misc]
 
 
-def _ip_block_findings(pods: PodIPs, blocks) -> list[Finding]:
+def _ip_block_findings(pods: PodIPs, blocks: Iterable[tuple[str, IPBlock]]) -> list[Finding]:
     return [f for where, block in blocks for check in _IP_BLOCK_CHECKS for f in check.of(pods, where, block)]  # type: ignore[misc]
 
 
