@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from editor import models
 from editor.netpol import analyze
 from editor.netpol.importer import policy_from_manifest
-from editor.state import DesignState, changes, parts_of_snapshot, snapshot_of, state_of
+from editor.state import DesignState, Parts, changes, parts_of_snapshot, snapshot_of, state_of
 from editor.state.records import FlowRec
 
 OWNER, EDITOR, VIEWER = "owner", models.DesignShare.EDITOR, models.DesignShare.VIEWER
@@ -139,17 +139,33 @@ def flow_end_ids(flow: FlowRec) -> tuple[str, int, str, int]:
     return (*flow.source, *flow.destination)
 
 
-def revision_snapshot(revision: models.Revision) -> dict:
-    """The whole design as it was at ``revision``: its snapshot, or its base snapshot with the changes since."""
+def revision_parts(revision: models.Revision) -> Parts:
+    """The design's records as they were at ``revision``: its base snapshot with the typed changes since
+    applied at once (revisions from before typed changes: through their snapshot)."""
     if revision.snapshot is not None:
-        return revision.snapshot
-    chain = list(
+        return parts_of_snapshot(revision.snapshot)
+    chain = _chain(revision)
+    if all(changes.is_change_json(step.delta) for step in chain[1:]):
+        change = tuple(op for step in chain[1:] for op in changes.from_json(step.delta))
+        return changes.apply(parts_of_snapshot(chain[0].snapshot), change)
+    return parts_of_snapshot(revision_snapshot(revision))
+
+
+def _chain(revision: models.Revision) -> list[models.Revision]:
+    return list(
         models.Revision.objects.filter(
             design_id=revision.design_id, number__gte=revision.base, number__lte=revision.number
         )
         .order_by("number")
         .only("number", "snapshot", "delta")
     )
+
+
+def revision_snapshot(revision: models.Revision) -> dict:
+    """The whole design as it was at ``revision``: its snapshot, or its base snapshot with the changes since."""
+    if revision.snapshot is not None:
+        return revision.snapshot
+    chain = _chain(revision)
     if all(changes.is_change_json(step.delta) for step in chain[1:]):
         change = tuple(op for step in chain[1:] for op in changes.from_json(step.delta))
         return snapshot_of(changes.apply(parts_of_snapshot(chain[0].snapshot), change))

@@ -26,12 +26,14 @@ from editor.netpol import model as nm
 from editor.netpol.compile import compile_design
 from editor.netpol.gcpause import paused_gc, without_gc
 from editor.state import (
+    Parts,
     advance,
     changes,
     external_record,
     flow_record,
     load_parts,
     namespace_record,
+    parts_of,
     parts_of_snapshot,
     policy_record,
     settings_record,
@@ -708,17 +710,29 @@ def flow_delete(*, flow: models.Flow, actor=None) -> None:
 
 @transaction.atomic
 def design_restore(
-    *, design: models.Design, snapshot: dict, summary: str, actor=None, keep_ids: bool = True, always: bool = False
+    *,
+    design: models.Design,
+    snapshot: dict | None = None,
+    parts: Parts | None = None,
+    summary: str,
+    actor=None,
+    keep_ids: bool = True,
+    always: bool = False,
 ) -> models.Design:
     """Make the design equal a snapshot (from a revision, or ``DesignState.snapshot``), changing only the rows
     that differ: a part keeps its id (a client holding ``/workloads/6/`` still finds it), a part the design no
     longer has comes back with its old id where that id is free.  Nothing differs: no revision.
-    ``keep_ids=False`` (a copy into another design) matches parts by name instead."""
-    if not keep_ids:
-        snapshot = {**snapshot, "policy_ids": None}
-        snapshot = {k: [_without_id(v) for v in vs] if isinstance(vs, list) else vs for k, vs in snapshot.items()}
-    current = load_parts(design)
-    final = _restore_rows(design, current, parts_of_snapshot(snapshot))
+    ``keep_ids=False`` (a copy into another design) matches parts by name instead.  The design to make is a
+    ``snapshot`` or, as ``selectors.revision_parts`` gives it, its ``parts``."""
+    if parts is None:
+        if snapshot is None:
+            raise TypeError("design_restore needs a snapshot or parts")
+        if not keep_ids:
+            snapshot = {**snapshot, "policy_ids": None}
+            snapshot = {k: [_without_id(v) for v in vs] if isinstance(vs, list) else vs for k, vs in snapshot.items()}
+        parts = parts_of_snapshot(snapshot)
+    current = parts_of(design)
+    final = _restore_rows(design, current, parts)
     change = changes.diff(current, final)
     if not change and not always:
         return design
@@ -856,9 +870,7 @@ ERR_NOTHING_TO_REDO = "There is nothing to redo: redo brings back a change you u
 
 
 def _move_cursor(design: models.Design, target: models.Revision, summary: str, actor=None) -> models.Design:
-    design_restore(
-        design=design, snapshot=selectors.revision_snapshot(target), summary=summary, actor=actor, always=True
-    )
+    design_restore(design=design, parts=selectors.revision_parts(target), summary=summary, actor=actor, always=True)
     # design_restore recorded a change; mark it as a move of the cursor to ``target``'s state instead.
     models.Revision.objects.filter(design=design, number=design.revision).update(state=target.number, undo_to=None)
     return design

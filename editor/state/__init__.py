@@ -55,6 +55,7 @@ __all__ = [
     "elsewhere",
     "forget",
     "load_parts",
+    "parts_of",
     "parts_of_snapshot",
     "port_value",
     "snapshot_of",
@@ -88,6 +89,14 @@ def state_of(design: Any) -> DesignState:
         if kept is None and findings is None:
             store.store_findings(design, state)
     return state
+
+
+def parts_of(design: Any) -> Parts:
+    """The design's records now: the kept state's when it is of the current revision, else read from the rows."""
+    kept = store.kept(design.pk)
+    if kept is not None and (kept.revision, kept.stamp) == (design.revision, design.updated):
+        return kept.parts
+    return load_parts(design)
 
 
 def advance(design: Any, before: tuple[int, Any], change: changes.Change) -> DesignState | None:

@@ -194,7 +194,7 @@ class DesignState:
             flows[pk] = _flow(rec, parts)
             added.append(flows[pk])
         graph = _graph(parts, values)
-        if old.settings != parts.settings:
+        if _settings(old) != _settings(parts):  # a name or a description compiles nothing anew
             compilation = Compilation.of(graph)
         else:
             compilation = self.compilation.changed(graph, tuple(removed), tuple(added), tuple(sorted(dirty)))
