@@ -1,4 +1,4 @@
-"""Designs from observed traffic, and traffic checked against a design: ``../shared/spec/api-v1.md``
+"""Designs from observed traffic, and traffic checked against a design: the REST API reference, ``docs/api.md``
 "Designs from observed traffic".
 
 The body (JSON lines) is never parsed by DRF: the parsers hand the request's stream to the service, which
