@@ -3,6 +3,7 @@
 - finding.py: ``Finding`` and the codes (kebab-case, never renamed: the UI keys icons and fixes off them);
 - registry.py: the one list of checks (``CHECKS``), each a function of one unit of a design, and ``lint``;
 - state.py: ``LintState``, the same checks kept per unit so an edit is linted again quickly;
+- population.py: which units a change of the workloads, namespaces or externals touches;
 - index.py: the lookups the checks share (by namespace and label), so no check compares every pair;
 - workload_checks.py, flow_checks.py, policy_checks.py, ipblock_checks.py, one_sided.py: the checks.
 """

@@ -1,6 +1,7 @@
 """Incremental lint: ``lint(graph, policies)`` kept by unit (workload, flow, policy), so an edit is linted again
 quickly.  The units and their checks are the registry's (registry.py): this module only decides which units an
-edit changed and keeps the others' findings.
+edit changed and keeps the others' findings; population.py says which units a change of the workloads,
+namespaces or externals touches.
 """
 
 from __future__ import annotations
@@ -44,13 +45,15 @@ class LintState:
     """``lint(graph, policies)`` kept by unit (workload, flow, policy), so that an edit is linted again quickly.
 
     ``LintState.full(graph, policies).findings == lint(graph, policies)``, and ``state.update(graph2, policies2)``
-    gives the findings of ``lint(graph2, policies2)`` for any design; it is fast when the population (namespaces,
-    workloads, externals) and the settings are unchanged and few policies changed, as after adding or deleting a
-    flow or editing a kept policy (a policy that becomes kept, or no longer is, counts as changed).  Equality
-    decides what changed (identity only saves time): the units of unchanged flows and policies are kept, the
-    workloads that a changed policy (old or new version) selects are linted again, and so are the one-sided
-    probes of other policies against those workloads.  ``incremental`` and the ``relinted_*`` counts say what
-    an update did.
+    gives the findings of ``lint(graph2, policies2)`` for any design.  It is fast for every edit but a settings
+    change (which rewrites every policy: linted in full): flows, kept policies, and the population (workloads,
+    namespaces, externals added, deleted, renamed, relabelled, given other ports or IPs).  Equality decides what
+    changed (identity only saves time): the units of unchanged flows and policies are kept, the workloads that a
+    changed policy (old or new version) selects are linted again, and so are the one-sided probes of other
+    policies against those workloads; a population change also relints the units that read a changed workload,
+    namespace or external (population.py says which).  An edit that touches more than ``FULL_ABOVE`` of the
+    policies (or ``Population.FULL_ABOVE`` of the workloads) is linted in full.  ``incremental`` and the
+    ``relinted_*`` counts say what an update did.
     """
 
     # Above this share of changed policies (a settings change rewrites them all) a full lint is as fast.
