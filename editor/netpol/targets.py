@@ -7,6 +7,7 @@ findings are the NetworkPolicy lint (the same connectivity) adjusted by what the
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 import yaml
@@ -53,8 +54,28 @@ def to_yaml(target: str, documents: list[dict[str, Any]]) -> str:
     """The download: one document per policy, or for netassert one document holding the list of tests."""
     if target != NETASSERT:
         return render.to_yaml(documents)
+    return tests_yaml(documents)
+
+
+def tests_yaml(tests: list[dict[str, Any]]) -> str:
+    """netassert's test list as one block-style YAML document, written line by line: the same text PyYAML
+    writes (``reference_tests_yaml``; tests/netpol/test_targets_yaml.py compares them) at a fraction of its
+    cost, since a large design has tens of thousands of tests.  Anything the line writer does not know (a
+    scalar that needs quoting, a float, an empty collection) sends the whole list through PyYAML."""
+    if not tests:
+        return reference_tests_yaml(tests)
+    lines = ["---"]
+    try:
+        for test in tests:
+            _block(lines, test, "- ", "  ")
+    except _NotPlain:
+        return reference_tests_yaml(tests)
+    return "\n".join(lines) + "\n"
+
+
+def reference_tests_yaml(tests: list[dict[str, Any]]) -> str:
     return yaml.dump(
-        documents,
+        tests,
         Dumper=_NoAliases,
         sort_keys=False,
         default_flow_style=False,
@@ -62,6 +83,41 @@ def to_yaml(target: str, documents: list[dict[str, Any]]) -> str:
         allow_unicode=True,
         width=1000,
     )
+
+
+class _NotPlain(Exception):
+    """A value the line writer leaves to PyYAML."""
+
+
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
+_RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})  # YAML 1.1 reads them
+_ADDRESS = re.compile(r"[0-9]+(?:\.[0-9]+){3}")  # an IPv4 address: no number to YAML
+
+
+def _scalar(value: object) -> str:
+    if value is True or value is False:
+        return "true" if value else "false"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and (
+        (_PLAIN.fullmatch(value) and value.lower() not in _RESERVED) or _ADDRESS.fullmatch(value)
+    ):
+        return value
+    raise _NotPlain(value)
+
+
+def _block(lines: list[str], mapping: dict[str, Any], first: str, indent: str) -> None:
+    """A mapping's lines: the first behind ``first`` (``- `` for a list item), the others behind ``indent``."""
+    if not mapping:
+        raise _NotPlain(mapping)
+    lead = first
+    for key, value in mapping.items():
+        if type(value) is dict:
+            lines.append(f"{lead}{_scalar(key)}:")
+            _block(lines, value, indent + "  ", indent + "  ")
+        else:
+            lines.append(f"{lead}{_scalar(key)}: {_scalar(value)}")
+        lead = indent
 
 
 def findings(target: str, graph: Graph, compiled: CompiledDesign) -> list[Finding]:
