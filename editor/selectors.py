@@ -145,13 +145,21 @@ def revision_parts(revision: models.Revision) -> Parts:
     if revision.snapshot is not None:
         return parts_of_snapshot(revision.snapshot)
     chain = _chain(revision)
-    if all(changes.is_change_json(step.delta) for step in chain[1:]):
-        change = tuple(op for step in chain[1:] for op in changes.from_json(step.delta))
-        return changes.apply(parts_of_snapshot(chain[0].snapshot), change)
-    return parts_of_snapshot(revision_snapshot(revision))
+    replayed = _replayed(chain)
+    return replayed if replayed is not None else parts_of_snapshot(_spliced(chain))
+
+
+def revision_snapshot(revision: models.Revision) -> dict:
+    """The whole design as it was at ``revision``: its snapshot, or its base snapshot with the changes since."""
+    if revision.snapshot is not None:
+        return revision.snapshot
+    chain = _chain(revision)
+    replayed = _replayed(chain)
+    return snapshot_of(replayed) if replayed is not None else _spliced(chain)
 
 
 def _chain(revision: models.Revision) -> list[models.Revision]:
+    """``revision`` and the revisions before it back to its base (the whole snapshot), oldest first."""
     return list(
         models.Revision.objects.filter(
             design_id=revision.design_id, number__gte=revision.base, number__lte=revision.number
@@ -161,15 +169,17 @@ def _chain(revision: models.Revision) -> list[models.Revision]:
     )
 
 
-def revision_snapshot(revision: models.Revision) -> dict:
-    """The whole design as it was at ``revision``: its snapshot, or its base snapshot with the changes since."""
-    if revision.snapshot is not None:
-        return revision.snapshot
-    chain = _chain(revision)
-    if all(changes.is_change_json(step.delta) for step in chain[1:]):
-        change = tuple(op for step in chain[1:] for op in changes.from_json(step.delta))
-        return snapshot_of(changes.apply(parts_of_snapshot(chain[0].snapshot), change))
-    snapshot = chain[0].snapshot  # revisions from before typed changes: list splices
+def _replayed(chain: list[models.Revision]) -> Parts | None:
+    """The chain's base records with every typed change since applied at once; None for an older chain."""
+    if not all(changes.is_change_json(step.delta) for step in chain[1:]):
+        return None
+    change = tuple(op for step in chain[1:] for op in changes.from_json(step.delta))
+    return changes.apply(parts_of_snapshot(chain[0].snapshot), change)
+
+
+def _spliced(chain: list[models.Revision]) -> dict:
+    """A chain of revisions from before typed changes: their list splices applied to the base snapshot."""
+    snapshot = chain[0].snapshot
     for step in chain[1:]:
         snapshot = step.snapshot if step.snapshot is not None else _apply_splices(snapshot, step.delta)
     return snapshot

@@ -74,7 +74,7 @@ def state_of(design: Any) -> DesignState:
         if newer is not None:
             store.keep(newer)
             return newer
-    before = store._stored_key(design.pk)
+    before = store.stored_key(design.pk)
     parts = load_parts(design)
     findings = None
     if kept is not None:
@@ -84,7 +84,7 @@ def state_of(design: Any) -> DesignState:
         state = DesignState.build(
             design_pk=design.pk, revision=design.revision, stamp=design.updated, parts=parts, findings=findings
         )
-    if before == key and store._stored_key(design.pk) == key:  # no change landed while the rows were read
+    if before == key and store.stored_key(design.pk) == key:  # no change landed while the rows were read
         store.keep(state)
         if kept is None and findings is None:
             store.store_findings(design, state)

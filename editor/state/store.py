@@ -167,7 +167,7 @@ def store_findings(design: models.Design, state: DesignState) -> None:
     ).update(findings=[f.as_dict() for f in state.findings])
 
 
-def _stored_key(pk: int) -> tuple[int, Any] | None:
+def stored_key(pk: int) -> tuple[int, Any] | None:
     return models.Design.objects.filter(pk=pk).values_list("revision", "updated").first()
 
 
